@@ -1,0 +1,99 @@
+/**
+ * The contract between the design stage (data -> X, Z, subjects) and the stages after it
+ * (likelihood/optimizer in `fit/`, tests and means in `inference/`).
+ */
+import type { Matrix } from 'ml-matrix';
+import type { Term } from './model-spec.js';
+
+/** One column of the full (GLM, over-parameterised) fixed-effects design matrix. */
+export interface DesignColumn {
+  /** index into Design.terms (-1 for the intercept when it is not listed as a term) */
+  termIndex: number;
+  /** the class levels that define this column: variable -> level (empty for intercept / pure covariates) */
+  levels: Record<string, string>;
+  /** SAS label: "Intercept", "time 2", "age*time 2" (effect name, then levels) */
+  label: string;
+  /** linearly dependent on earlier columns (SAS GLM coding sets it to zero and prints no SE) */
+  aliased: boolean;
+}
+
+export interface SubjectBlock {
+  /** subject identifier as in the data */
+  id: string;
+  /** indices into the used rows (Design.y / Design.X rows), in data order */
+  rows: number[];
+  /**
+   * for each of `rows`, its position in the R matrix: the index of its repeated-effect level among
+   * Design.repeatedLevels, or its order within the subject when there is no repeated effect
+   */
+  positions: number[];
+}
+
+/** One G-side random effect term of a RANDOM statement, and its columns in Design.Z. */
+export interface RandomTermColumns {
+  /** the effect (`[]` = intercept), as written in the RANDOM statement */
+  term: Term;
+  /** SAS name: "Intercept", "Block", "A*Block" */
+  name: string;
+  /** index of the RandomSpec (RANDOM statement) it came from */
+  statement: number;
+  subject?: string;
+  /** columns of Design.Z that belong to this term, over all subjects */
+  columns: number[];
+}
+
+/** One column of Design.Z: which term and subject level (group) it belongs to. */
+export interface RandomColumn {
+  /** index into Design.randomTerms */
+  term: number;
+  /** index of the RANDOM statement */
+  statement: number;
+  /** subject level the column belongs to ('' when the statement has no SUBJECT=) */
+  group: string;
+  /** class levels of the random effect for this column */
+  levels: Record<string, string>;
+  /**
+   * position among the statement's columns of the same group (terms in order, then levels):
+   * the row/column of this random effect in an unstructured G block
+   */
+  indexInGroup: number;
+}
+
+export interface Design {
+  /** used observations (complete cases of response, fixed, random, subject and repeated variables) */
+  n: number;
+  y: Float64Array;
+  /** full GLM design, one column per DesignColumn (aliased columns included) */
+  X: Matrix;
+  columns: DesignColumn[];
+  /** fixed-effects terms in model order, the intercept as [] first when present */
+  terms: Term[];
+  /** effect names as SAS prints them, aligned with terms ("Intercept", "time", "age*time") */
+  termNames: string[];
+  rankX: number;
+  /** class variable -> its sorted levels (SAS default order: numeric order for numbers, else text) */
+  classLevels: Map<string, string[]>;
+  /** mean of each numeric covariate over the used rows (LS-means are computed there, as SAS does) */
+  covariateMeans: Map<string, number>;
+  /** the subjects, blocks of the R matrix; one block holding every row when there is no SUBJECT= */
+  subjects: SubjectBlock[];
+  /** levels of the repeated effect in R-matrix order; undefined when rows are placed by order */
+  repeatedLevels?: string[];
+  /**
+   * G-side design over all RANDOM statements, one column per (term, level, subject), grouped by term;
+   * undefined when the model has no RANDOM statement.
+   */
+  Z?: Matrix;
+  randomTerms: RandomTermColumns[];
+  /**
+   * Sparse form of Z (what the fit uses: a dense Z has one column per subject and random term):
+   * for used row i and random term t (index into randomTerms), its column is
+   * zEntries.columns[i * randomTerms.length + t] and its value zEntries.values[same index].
+   */
+  zEntries?: { columns: Int32Array; values: Float64Array };
+  /** one entry per column of Z */
+  zColumns?: RandomColumn[];
+  /** indices of the original data rows that were used, for residuals and reporting */
+  sourceRows: number[];
+  observationsRead: number;
+}

@@ -1,0 +1,363 @@
+/**
+ * Data rows -> the design of a linear mixed model, in SAS PROC MIXED's conventions:
+ * complete cases, GLM (over-parameterised) coding of class effects with aliased columns found by
+ * sweeping in column order, SAS labels, subject blocks with R-matrix positions, and the G-side
+ * design of the RANDOM statements.
+ */
+import { Matrix } from 'ml-matrix';
+import type { Design, DesignColumn, RandomColumn, RandomTermColumns, SubjectBlock } from './design-types.js';
+import type { ModelSpec, Term, Value } from './model-spec.js';
+import { levelText } from './data.js';
+
+export class DesignError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DesignError';
+  }
+}
+
+export interface BuildDesignOptions {
+  /**
+   * Levels of the repeated effect in R-matrix order. Rows whose level is not listed are not used.
+   * Default: the levels present, sorted as SAS sorts them.
+   */
+  repeatedLevels?: string[];
+}
+
+/** SAS's default level order: numeric order when every level is a number, otherwise character order. */
+export function sortLevels(levels: Iterable<string>): string[] {
+  const list = [...new Set(levels)];
+  const allNumeric = list.every((l) => l.trim() !== '' && Number.isFinite(Number(l)));
+  if (allNumeric) return list.sort((a, b) => Number(a) - Number(b));
+  // Plain code-unit comparison = ASCII collation, which is what SAS uses for character values.
+  return list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** SAS effect name: the variables joined by '*', in the order the term lists them. */
+export function termName(term: Term): string {
+  return term.length === 0 ? 'Intercept' : term.join('*');
+}
+
+/**
+ * Relative pivot below which a column counts as a linear combination of the columns before it:
+ * SAS's SINGULAR= default, 1e4 times machine epsilon, relative to the column's own X'X diagonal.
+ */
+const ALIAS_TOLERANCE = 1e4 * Number.EPSILON;
+
+export function buildDesign(rows: Record<string, Value>[], spec: ModelSpec, options: BuildDesignOptions = {}): Design {
+  const repeatedEffect = spec.repeated?.effect;
+  const classSet = new Set(spec.classes);
+  if (repeatedEffect) classSet.add(repeatedEffect);
+  const blockSubject = spec.subject ?? spec.random.find((r) => r.subject !== undefined)?.subject;
+
+  const needed = new Set<string>([spec.response]);
+  for (const t of spec.fixed) t.forEach((v) => needed.add(v));
+  for (const r of spec.random) {
+    r.terms.forEach((t) => t.forEach((v) => needed.add(v)));
+    if (r.subject) needed.add(r.subject);
+  }
+  if (blockSubject) needed.add(blockSubject);
+  if (repeatedEffect) needed.add(repeatedEffect);
+
+  const allowedRepeated = options.repeatedLevels ? new Set(options.repeatedLevels.map(String)) : undefined;
+
+  // Complete cases: every variable the model mentions must be present on the row.
+  const sourceRows: number[] = [];
+  rows.forEach((row, i) => {
+    for (const v of needed) {
+      if (!(v in row)) throw new DesignError(`variable '${v}' is not a column of the data`);
+      if (row[v] === null) return;
+    }
+    if (allowedRepeated && repeatedEffect && !allowedRepeated.has(levelText(row[repeatedEffect]))) return;
+    sourceRows.push(i);
+  });
+  const used = sourceRows.map((i) => rows[i]);
+  const n = used.length;
+  if (n === 0) throw new DesignError('no complete observations: every row misses a variable of the model');
+
+  const numeric = (row: Record<string, Value>, v: string): number => {
+    const x = row[v];
+    if (typeof x !== 'number') {
+      throw new DesignError(`'${v}' is used as a continuous variable but has the non-numeric value '${x}'; add it to the class variables`);
+    }
+    return x;
+  };
+
+  const y = new Float64Array(n);
+  used.forEach((row, i) => (y[i] = numeric(row, spec.response)));
+
+  const classLevels = new Map<string, string[]>();
+  for (const v of classSet) {
+    if (!needed.has(v)) continue;
+    classLevels.set(v, sortLevels(used.map((r) => levelText(r[v]))));
+  }
+
+  // ---- fixed effects ----
+  const terms: Term[] = spec.intercept ? [[], ...spec.fixed] : [...spec.fixed];
+  const termNames = terms.map(termName);
+  const columns: DesignColumn[] = [];
+  const columnValues: Float64Array[] = [];
+  terms.forEach((term, termIndex) => {
+    for (const col of expandTerm(term, used, classSet, classLevels, numeric)) {
+      const levelPart = Object.values(col.levels).join(' ');
+      columns.push({
+        termIndex,
+        levels: col.levels,
+        label: termName(term) + (levelPart ? ' ' + levelPart : ''),
+        aliased: false,
+      });
+      columnValues.push(col.values);
+    }
+  });
+  const P = columns.length;
+  const X = new Matrix(n, P);
+  for (let j = 0; j < P; j++) for (let i = 0; i < n; i++) X.set(i, j, columnValues[j][i]);
+  const aliased = findAliasedColumns(columnValues, n);
+  aliased.forEach((a, j) => (columns[j].aliased = a));
+  const rankX = aliased.filter((a) => !a).length;
+
+  const covariateMeans = new Map<string, number>();
+  for (const term of spec.fixed) {
+    for (const v of term) {
+      if (classSet.has(v) || covariateMeans.has(v)) continue;
+      let s = 0;
+      for (const row of used) s += numeric(row, v);
+      covariateMeans.set(v, s / n);
+    }
+  }
+
+  // ---- subjects and R-matrix positions ----
+  let repeatedLevels: string[] | undefined;
+  if (repeatedEffect) {
+    repeatedLevels = options.repeatedLevels
+      ? options.repeatedLevels.map(String)
+      : (classLevels.get(repeatedEffect) as string[]);
+  }
+  const subjects = buildSubjects(used, blockSubject, repeatedEffect, repeatedLevels);
+
+  // ---- G side ----
+  const randomTerms: RandomTermColumns[] = [];
+  const zColumns: RandomColumn[] = [];
+  const nTermsTotal = spec.random.reduce((s, r) => s + r.terms.length, 0);
+  const zCols = new Int32Array(n * nTermsTotal);
+  const zVals = new Float64Array(n * nTermsTotal);
+  spec.random.forEach((statement, s) => {
+    const groupOf = (row: Record<string, Value>) => (statement.subject ? levelText(row[statement.subject]) : '');
+    const groups: string[] = [];
+    const seenGroups = new Set<string>();
+    for (const row of used) {
+      const g = groupOf(row);
+      if (!seenGroups.has(g)) {
+        seenGroups.add(g);
+        groups.push(g);
+      }
+    }
+    // Columns per group are the same list (terms, then their levels) so that an unstructured G block
+    // has the same meaning in every subject.
+    let indexInGroup = 0;
+    const termStart: number[] = [];
+    statement.terms.forEach((term) => {
+      termStart.push(indexInGroup);
+      indexInGroup += expandTerm(term, used, classSet, classLevels, numeric).length;
+    });
+    statement.terms.forEach((term, ti) => {
+      const globalTerm = randomTerms.length;
+      const expanded = expandTerm(term, used, classSet, classLevels, numeric);
+      const columnIndex = new Map<string, number>();
+      const cols: number[] = [];
+      for (const g of groups) {
+        expanded.forEach((c, li) => {
+          const idx = zColumns.length;
+          zColumns.push({ term: globalTerm, statement: s, group: g, levels: c.levels, indexInGroup: termStart[ti] + li });
+          columnIndex.set(g + '\u0000' + levelKey(c.levels), idx);
+          cols.push(idx);
+        });
+      }
+      randomTerms.push({ term, name: termName(term), statement: s, subject: statement.subject, columns: cols });
+      const classVars = term.filter((v) => classSet.has(v));
+      const covariates = term.filter((v) => !classSet.has(v));
+      used.forEach((row, i) => {
+        const key = groupOf(row) + '\u0000' + levelKey(Object.fromEntries(classVars.map((v) => [v, levelText(row[v])])));
+        const col = columnIndex.get(key);
+        if (col === undefined) throw new DesignError(`internal: no Z column for ${key}`);
+        let value = 1;
+        for (const v of covariates) value *= numeric(row, v);
+        zCols[i * nTermsTotal + globalTerm] = col;
+        zVals[i * nTermsTotal + globalTerm] = value;
+      });
+    });
+  });
+
+  const design: Design = {
+    n,
+    y,
+    X,
+    columns,
+    terms,
+    termNames,
+    rankX,
+    classLevels,
+    covariateMeans,
+    subjects,
+    repeatedLevels,
+    randomTerms,
+    sourceRows,
+    observationsRead: rows.length,
+  };
+  if (spec.random.length > 0) {
+    design.zEntries = { columns: zCols, values: zVals };
+    design.zColumns = zColumns;
+    // Dense Z has a column per subject and term: built only when someone asks for it.
+    let dense: Matrix | undefined;
+    Object.defineProperty(design, 'Z', {
+      enumerable: true,
+      get(): Matrix {
+        if (!dense) {
+          dense = new Matrix(n, zColumns.length);
+          for (let i = 0; i < n; i++) {
+            for (let t = 0; t < nTermsTotal; t++) dense.set(i, zCols[i * nTermsTotal + t], zVals[i * nTermsTotal + t]);
+          }
+        }
+        return dense;
+      },
+    });
+  }
+  return design;
+}
+
+function levelKey(levels: Record<string, string>): string {
+  return Object.entries(levels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\u0001');
+}
+
+interface ExpandedColumn {
+  levels: Record<string, string>;
+  values: Float64Array;
+}
+
+/**
+ * The GLM columns of one term: one per combination of its class variables' levels that occurs in the
+ * data (first variable varying slowest, each in sorted level order), times the product of its
+ * continuous variables.
+ */
+function expandTerm(
+  term: Term,
+  used: Record<string, Value>[],
+  classSet: Set<string>,
+  classLevels: Map<string, string[]>,
+  numeric: (row: Record<string, Value>, v: string) => number,
+): ExpandedColumn[] {
+  const n = used.length;
+  const vars = [...new Set(term)];
+  const classVars = vars.filter((v) => classSet.has(v));
+  const covariates = vars.filter((v) => !classSet.has(v));
+  const covariateProduct = new Float64Array(n);
+  used.forEach((row, i) => {
+    let p = 1;
+    for (const v of covariates) p *= numeric(row, v);
+    covariateProduct[i] = p;
+  });
+  if (classVars.length === 0) return [{ levels: {}, values: covariateProduct }];
+
+  const rank = classVars.map((v) => new Map((classLevels.get(v) as string[]).map((l, i) => [l, i])));
+  const present = new Map<string, { order: number[]; levels: Record<string, string> }>();
+  const rowKey: string[] = [];
+  used.forEach((row, i) => {
+    const lv = classVars.map((v) => levelText(row[v]));
+    const key = lv.join('\u0000');
+    rowKey[i] = key;
+    if (!present.has(key)) {
+      present.set(key, {
+        order: lv.map((l, k) => rank[k].get(l) as number),
+        levels: Object.fromEntries(classVars.map((v, k) => [v, lv[k]])),
+      });
+    }
+  });
+  const combos = [...present.entries()].sort((a, b) => {
+    for (let k = 0; k < classVars.length; k++) if (a[1].order[k] !== b[1].order[k]) return a[1].order[k] - b[1].order[k];
+    return 0;
+  });
+  return combos.map(([key, info]) => {
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) if (rowKey[i] === key) values[i] = covariateProduct[i];
+    return { levels: info.levels, values };
+  });
+}
+
+/**
+ * Marks the columns that are linear combinations of earlier non-aliased ones, as SAS's sweep of X'X in
+ * column order does (so the last level of a class effect is the one aliased).
+ */
+function findAliasedColumns(cols: Float64Array[], n: number): boolean[] {
+  const P = cols.length;
+  const xtx = new Float64Array(P * P);
+  for (let a = 0; a < P; a++) {
+    for (let b = 0; b <= a; b++) {
+      let s = 0;
+      const ca = cols[a];
+      const cb = cols[b];
+      for (let i = 0; i < n; i++) s += ca[i] * cb[i];
+      xtx[a * P + b] = s;
+      xtx[b * P + a] = s;
+    }
+  }
+  // Incremental Cholesky of X'X restricted to the kept columns: the pivot of a new column is its
+  // squared distance to the span of the kept ones.
+  const kept: number[] = [];
+  const L: number[][] = [];
+  const aliased: boolean[] = [];
+  for (let j = 0; j < P; j++) {
+    const w: number[] = [];
+    for (let a = 0; a < kept.length; a++) {
+      let s = xtx[kept[a] * P + j];
+      for (let k = 0; k < a; k++) s -= L[a][k] * w[k];
+      w.push(s / L[a][a]);
+    }
+    let d = xtx[j * P + j];
+    for (const wk of w) d -= wk * wk;
+    if (!(xtx[j * P + j] > 0) || d <= ALIAS_TOLERANCE * xtx[j * P + j]) {
+      aliased.push(true);
+      continue;
+    }
+    aliased.push(false);
+    kept.push(j);
+    L.push([...w, Math.sqrt(d)]);
+  }
+  return aliased;
+}
+
+function buildSubjects(
+  used: Record<string, Value>[],
+  subject: string | undefined,
+  repeatedEffect: string | undefined,
+  repeatedLevels: string[] | undefined,
+): SubjectBlock[] {
+  const blocks: SubjectBlock[] = [];
+  const byId = new Map<string, SubjectBlock>();
+  const levelIndex = repeatedLevels ? new Map(repeatedLevels.map((l, i) => [l, i])) : undefined;
+  used.forEach((row, i) => {
+    const id = subject ? levelText(row[subject]) : '';
+    let block = byId.get(id);
+    if (!block) {
+      block = { id, rows: [], positions: [] };
+      byId.set(id, block);
+      blocks.push(block);
+    }
+    let position: number;
+    if (repeatedEffect && levelIndex) {
+      const lv = levelText(row[repeatedEffect]);
+      position = levelIndex.get(lv) as number;
+      if (block.positions.includes(position)) {
+        throw new DesignError(
+          `${subject ? `subject ${subject}=${id}` : 'the data'} has two rows with ${repeatedEffect}=${lv}: the repeated effect must identify each observation within a subject`,
+        );
+      }
+    } else {
+      position = block.rows.length;
+    }
+    block.rows.push(i);
+    block.positions.push(position);
+  });
+  return blocks;
+}

@@ -1,0 +1,314 @@
+/**
+ * Fitting a linear mixed model: starting values, Newton-Raphson, then everything PROC MIXED reports
+ * about the fit itself (covariance parameters with standard errors, fixed-effect solution and its
+ * covariance, fit statistics, notes). Tests, LS-means and df are computed from a FitResult elsewhere.
+ */
+import { Matrix } from 'ml-matrix';
+import type { Design } from '../design-types.js';
+import type { CovarianceType, EstimationMethod, InformationCriterion, ModelSpec } from '../model-spec.js';
+import type { CandidateRow, CovParmRow, FitNote, IterationRow } from '../results.js';
+import { CovarianceModel, type BlockLayout } from '../covariance/covariance-model.js';
+import { cholesky, inverseFromCholesky, inverseGeneral } from './dense.js';
+import { ProfiledLikelihood, type LikelihoodEvaluation } from './likelihood.js';
+import { commonScaleIndex, directObjective, profiledObjective } from './objective.js';
+import { newtonRaphson, type OptimizerOptions } from './optimizer.js';
+import { blockLayouts, buildPatterns, fullRankX } from './patterns.js';
+
+export interface FitResult {
+  structure: CovarianceType;
+  method: EstimationMethod;
+  /** covariance parameters, SAS order (G-side, then R-side) */
+  theta: number[];
+  covParms: CovParmRow[];
+  /** asymptotic covariance of theta: 2 H^-1 (H = observed Hessian of -2l); null when H is singular */
+  thetaCov: Matrix | null;
+  /** full length (one per Design column), 0 at aliased columns */
+  beta: Float64Array;
+  /** (X'V^-1X)^- in the full GLM layout, zero rows/columns at aliased columns */
+  covBeta: Matrix;
+  minus2ll: number;
+  /** number of covariance parameters */
+  q: number;
+  /** number of covariance parameters counted in the information criteria (not on a boundary) */
+  qEffective: number;
+  aic: number;
+  aicc: number;
+  bic: number;
+  iterations: IterationRow[];
+  converged: boolean;
+  notes: FitNote[];
+  /** subjects as SAS counts them in Dimensions (1 without SUBJECT=) */
+  subjects: number;
+  /** Hessian of -2l in theta at the estimate (observed) and the expected information */
+  hessian: Matrix;
+  expectedInformation: Matrix;
+  /** parameters held on the boundary 0 */
+  atBound: boolean[];
+  /** the pieces, for Satterthwaite / Kenward-Roger and residual work */
+  covarianceModel: CovarianceModel;
+  likelihood: ProfiledLikelihood;
+  /** what V of subject block i depends on (its R positions and rows of Z), for covarianceModel's methods */
+  layouts: BlockLayout[];
+  /** V of subject block i (Design.subjects[i]) at the estimate */
+  blockCovariance(i: number): Matrix;
+  /** V^-1 of subject block i at the estimate */
+  blockInverse(i: number): Matrix;
+  /** dV/dtheta_k of subject block i at the estimate, one per parameter */
+  blockDerivatives(i: number): Matrix[];
+}
+
+export interface FitOptions extends OptimizerOptions {
+  /** starting covariance parameters (SAS PARMS); default MIVQUE0 */
+  start?: number[];
+  /** iterate on all parameters instead of profiling the residual variance (SAS NOPROFILE) */
+  noProfile?: boolean;
+}
+
+/** SAS's spelling of a structure in tables: AR(1), ARH(1), UN, ... */
+export function structureLabel(type: CovarianceType): string {
+  return type === 'AR1' ? 'AR(1)' : type === 'ARH1' ? 'ARH(1)' : type;
+}
+
+export function fitModel(design: Design, spec: ModelSpec, structure?: CovarianceType, options: FitOptions = {}): FitResult {
+  const type: CovarianceType = structure ?? spec.repeated?.type ?? 'VC';
+  const model = new CovarianceModel(design, spec, type);
+  const { X, columns: keptColumns } = fullRankX(design);
+  const p = keptColumns.length;
+  const layouts = blockLayouts(design);
+  // With R = sigma^2 I and no random effects every row is its own block: a data set without SUBJECT=
+  // is then n 1 x 1 blocks, not one n x n block.
+  const independentRows = !model.random && type === 'VC';
+  const singleRow: BlockLayout = { positions: [0], zLocal: new Float64Array(0), localColumns: [] };
+  const gParameterOf = model.random ? (a: number, b: number) => model.random!.parameterOf(a, b) : null;
+  const patterns = independentRows
+    ? buildPatterns(design.y, new Array<BlockLayout>(design.n).fill(singleRow), (r) => [r], null, X, p)
+    : buildPatterns(design.y, layouts, (b) => design.subjects[b].rows, gParameterOf, X, p);
+  const likelihood = new ProfiledLikelihood(model, patterns, design.n, p, spec.method);
+  const start = options.start ?? startingValues(likelihood, model);
+  const scaleIndex = options.noProfile ? -1 : commonScaleIndex(model);
+  const objective = scaleIndex >= 0 ? profiledObjective(likelihood, model, scaleIndex) : directObjective(likelihood, model);
+  const run = newtonRaphson(objective, objective.fromTheta(start), {
+    nullModelMinus2ll: nullModelMinus2ll(likelihood, model),
+    ...options,
+  });
+  const ev = run.evaluation;
+  const q = model.size;
+  const atBound = new Array<boolean>(q).fill(false);
+  objective.thetaIndex.forEach((k, i) => (atBound[k] = run.atBound[i]));
+  const opt = { ...run, atBound };
+  const notes: FitNote[] = [];
+  if (!opt.converged) {
+    notes.push({
+      severity: 'warning',
+      message: `WARNING: Did not converge (${opt.failure ?? 'iteration limit'}); the estimates are those of the last iteration.`,
+    });
+  }
+
+  // Asymptotic covariance of the free parameters: 2 H^-1 (H of -2l, so 2H^-1 is the inverse information).
+  const free = model.parameters.map((_, k) => k).filter((k) => !opt.atBound[k]);
+  const H = ev.hessian as Float64Array;
+  const Hfree = new Float64Array(free.length * free.length);
+  free.forEach((a, i) => free.forEach((b, j) => (Hfree[i * free.length + j] = H[a * q + b])));
+  const pd = free.length === 0 || cholesky(Hfree, free.length) !== null;
+  if (!pd && opt.converged) {
+    notes.push({ severity: 'warning', message: 'NOTE: Convergence criteria met but final Hessian is not positive definite.' });
+  } else if (!pd) {
+    notes.push({ severity: 'warning', message: 'NOTE: The final Hessian is not positive definite.' });
+  }
+  const Hinv = free.length > 0 ? inverseGeneral(Hfree, free.length) : new Float64Array(0);
+  let thetaCov: Matrix | null = null;
+  if (Hinv) {
+    thetaCov = new Matrix(q, q);
+    free.forEach((a, i) => free.forEach((b, j) => thetaCov!.set(a, b, 2 * Hinv[i * free.length + j])));
+  }
+  const covParms: CovParmRow[] = model.parameters.map((prm, k) => {
+    const variance = thetaCov && !opt.atBound[k] ? thetaCov.get(k, k) : NaN;
+    const row: CovParmRow = {
+      name: prm.name,
+      estimate: ev.theta[k],
+      se: variance > 0 ? Math.sqrt(variance) : null,
+    };
+    if (prm.subject) row.subject = prm.subject;
+    return row;
+  });
+  const bounded = model.parameters.filter((_, k) => opt.atBound[k]);
+  if (bounded.length > 0) {
+    const gSide = bounded.some((b) => b.side === 'G');
+    notes.push({
+      severity: 'info',
+      message:
+        (gSide ? 'NOTE: Estimated G matrix is not positive definite. ' : '') +
+        `The estimate of ${bounded.map((b) => b.name).join(', ')} is on the boundary (0) and is held there; it is not counted in the information criteria.`,
+    });
+  }
+
+  // Fixed effects in the full GLM layout.
+  const P = design.columns.length;
+  const beta = new Float64Array(P);
+  const covBeta = new Matrix(P, P);
+  keptColumns.forEach((c, i) => {
+    beta[c] = ev.beta[i];
+    keptColumns.forEach((d, j) => covBeta.set(c, d, ev.C[i * p + j]));
+  });
+
+  const subjects = spec.subject || spec.random.some((r) => r.subject) ? design.subjects.length : 1;
+  const qEffective = q - bounded.length;
+  const ic = informationCriteria(ev.minus2ll, spec.method, qEffective, p, design, subjects);
+
+  const layoutOf = (i: number): BlockLayout => layouts[i];
+  const m = (i: number) => layouts[i].positions.length;
+  const toMatrix = (a: Float64Array, r: number) => new Matrix(Array.from({ length: r }, (_, i) => Array.from(a.subarray(i * r, (i + 1) * r))));
+
+  return {
+    structure: type,
+    method: spec.method,
+    theta: ev.theta,
+    covParms,
+    thetaCov,
+    beta,
+    covBeta,
+    minus2ll: ev.minus2ll,
+    q,
+    qEffective,
+    ...ic,
+    iterations: opt.iterations,
+    converged: opt.converged,
+    notes,
+    subjects,
+    hessian: toMatrix(ev.hessian as Float64Array, q),
+    expectedInformation: toMatrix(ev.expected as Float64Array, q),
+    atBound: opt.atBound,
+    covarianceModel: model,
+    likelihood,
+    layouts,
+    blockCovariance: (i) => toMatrix(model.blockCovariance(ev.theta, layoutOf(i)), m(i)),
+    blockInverse: (i) => {
+      const L = cholesky(model.blockCovariance(ev.theta, layoutOf(i)), m(i));
+      if (!L) throw new Error('V block is not positive definite');
+      return toMatrix(inverseFromCholesky(L, m(i)), m(i));
+    },
+    blockDerivatives: (i) =>
+      model.blockDerivatives(ev.theta, layoutOf(i)).map((d) => (d ? toMatrix(d, m(i)) : new Matrix(m(i), m(i)))),
+  };
+}
+
+/**
+ * -2l of the model with V = sigma^2 I and sigma^2 at its (RE)ML estimate: SAS's iteration 0.
+ * The V = I parameter point scaled by sigma^2 is that model for every structure.
+ */
+export function nullModelMinus2ll(likelihood: ProfiledLikelihood, model: CovarianceModel): number | undefined {
+  const identity = model.identity();
+  const unit = likelihood.evaluate(identity, 0);
+  if (!unit) return undefined;
+  const s = unit.rWr / (likelihood.method === 'REML' ? likelihood.n - likelihood.p : likelihood.n);
+  const theta = identity.map((t, k) => (model.parameters[k].kind === 'correlation' ? t : t * s));
+  return likelihood.evaluate(theta, 0)?.minus2ll;
+}
+
+/**
+ * SAS fit statistics. d = covariance parameters (REML) or covariance parameters + rank X (ML).
+ * AICC uses n* = n (ML) or n - p (REML), at least d + 2. BIC uses the number of subjects; with a
+ * single subject, the levels of the first RANDOM effect, or else n (ML) / n - p (REML).
+ */
+export function informationCriteria(
+  minus2ll: number,
+  method: EstimationMethod,
+  qEffective: number,
+  p: number,
+  design: Design,
+  subjects: number,
+): { aic: number; aicc: number; bic: number } {
+  const d = method === 'ML' ? qEffective + p : qEffective;
+  let nStar = method === 'ML' ? design.n : design.n - p;
+  if (nStar < d + 2) nStar = d + 2;
+  let nBic: number;
+  if (subjects > 1) nBic = subjects;
+  else if (design.randomTerms.length > 0) nBic = new Set(design.randomTerms[0].columns.map((c) => levelKeyOf(design, c))).size;
+  else nBic = method === 'ML' ? design.n : design.n - p;
+  return {
+    aic: minus2ll + 2 * d,
+    aicc: minus2ll + (2 * d * nStar) / (nStar - d - 1),
+    bic: nBic > 0 ? minus2ll + d * Math.log(nBic) : minus2ll,
+  };
+}
+
+function levelKeyOf(design: Design, column: number): string {
+  const c = design.zColumns?.[column];
+  return c ? c.group + '|' + JSON.stringify(c.levels) : String(column);
+}
+
+/**
+ * MIVQUE0 starting values, as SAS uses: one Fisher-scoring step from the point where V = I (for
+ * structures linear in their parameters this is exactly MIVQUE0). Then made admissible: negative
+ * variances to 0 (G side) or a small positive value (R side), correlations into (-0.9, 0.9); and if V
+ * is still not positive definite, covariances and correlations set to 0.
+ */
+export function startingValues(likelihood: ProfiledLikelihood, model: CovarianceModel): number[] {
+  const theta0 = model.identity();
+  const q = theta0.length;
+  const ev = likelihood.evaluate(theta0, 2) as LikelihoodEvaluation;
+  const F = ev.expected as Float64Array;
+  const L = cholesky(F, q);
+  const olsVariance = ev.rWr / Math.max(1, likelihood.method === 'REML' ? likelihood.n - likelihood.p : likelihood.n);
+  // without MIVQUE0 (singular expected information), V = s^2 I with the OLS residual variance
+  const theta = L ? theta0.slice() : theta0.map((t, k) => (model.parameters[k].kind === 'correlation' ? t : t * olsVariance));
+  if (L) {
+    const inv = inverseFromCholesky(L, q);
+    const g = ev.gradient as Float64Array;
+    for (let k = 0; k < q; k++) {
+      let s = 0;
+      for (let l = 0; l < q; l++) s += inv[k * q + l] * g[l];
+      theta[k] -= s;
+    }
+  }
+  // a scale for "small": the residual-side variances of the MIVQUE0 solution
+  const scale = Math.max(
+    1e-8,
+    ...model.parameters.map((prm, k) => (prm.side === 'R' && prm.kind === 'variance' ? Math.abs(theta[k]) : 0)),
+  );
+  model.parameters.forEach((prm, k) => {
+    if (!Number.isFinite(theta[k])) theta[k] = theta0[k] * scale;
+    if (prm.kind === 'variance' && theta[k] <= 0) theta[k] = prm.side === 'G' ? 0 : 1e-2 * scale;
+    if (prm.kind === 'correlation') theta[k] = Math.max(-0.9, Math.min(0.9, theta[k]));
+  });
+  if (likelihood.evaluate(theta, 0)) return theta;
+  model.parameters.forEach((prm, k) => {
+    if (prm.kind !== 'variance') theta[k] = 0;
+  });
+  if (likelihood.evaluate(theta, 0)) return theta;
+  return theta0.map((t) => t * scale);
+}
+
+export interface SelectionResult {
+  fits: FitResult[];
+  chosen: FitResult;
+  table: CandidateRow[];
+}
+
+/**
+ * `select cov CS, AR1, UN by BIC`: fit each candidate and keep the smallest criterion among the fits
+ * that converged (all candidates if none did).
+ */
+export function selectCovariance(
+  design: Design,
+  spec: ModelSpec,
+  candidates: CovarianceType[],
+  criterion: InformationCriterion = 'BIC',
+  options: FitOptions = {},
+): SelectionResult {
+  const fits = candidates.map((c) => fitModel(design, spec, c, { ...options, start: undefined }));
+  const value = (f: FitResult) => (criterion === 'AIC' ? f.aic : criterion === 'AICC' ? f.aicc : f.bic);
+  const pool = fits.some((f) => f.converged) ? fits.filter((f) => f.converged) : fits;
+  const chosen = pool.reduce((best, f) => (value(f) < value(best) ? f : best));
+  const table: CandidateRow[] = fits.map((f) => ({
+    structure: structureLabel(f.structure),
+    q: f.q,
+    minus2ll: f.minus2ll,
+    aic: f.aic,
+    aicc: f.aicc,
+    bic: f.bic,
+    converged: f.converged,
+    chosen: f === chosen,
+  }));
+  return { fits, chosen, table };
+}

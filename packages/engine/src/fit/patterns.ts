@@ -1,0 +1,298 @@
+/**
+ * Subjects grouped by the shape of their V block.
+ *
+ * Subjects with the same R positions (the same visits observed) and the same rows of Z share V_i,
+ * its inverse and its derivatives, so the likelihood factorises V once per pattern. Everything the
+ * likelihood needs from the data of a pattern is a sum over its subjects of quadratic forms
+ * X_i' A X_i, X_i' A y_i, y_i' A y_i with the same m x m matrix A; for patterns with many subjects
+ * these sums are taken from cross-product tensors accumulated once (sum_i x_ia x_ib' for every pair
+ * of positions a, b), which makes each likelihood evaluation independent of the number of subjects.
+ */
+import type { Design } from '../design-types.js';
+import type { BlockLayout } from '../covariance/covariance-model.js';
+import { multiply } from './dense.js';
+
+export class PatternData {
+  readonly count: number;
+  /** tensor form: sum_i x_ia x_ib' (index ((a m + b) p + j) p + k), sum_i x_ia y_ib, sum_i y_ia y_ib */
+  private Sxx: Float64Array | null = null;
+  private Sxy: Float64Array | null = null;
+  private Syy: Float64Array | null = null;
+  /** direct form: the subjects' rows stacked, count x m x p and count x m */
+  private Xs: Float64Array | null = null;
+  private ys: Float64Array | null = null;
+
+  /** set by prepare(): sum_i X_i C X_i', sum_i r_i r_i', sum_i x_ia r_ib */
+  Q = new Float64Array(0);
+  Srr = new Float64Array(0);
+  Sxr = new Float64Array(0);
+
+  constructor(
+    readonly layout: BlockLayout,
+    readonly m: number,
+    readonly p: number,
+      /** the blocks (subjects, or single rows when R = sigma^2 I without random effects) of this pattern */
+    readonly blocks: number[],
+    X: Float64Array,
+    y: Float64Array,
+    rowsOf: (block: number) => number[],
+  ) {
+    this.count = blocks.length;
+    const useTensor = this.count > p && m * m * p * p <= 4_000_000;
+    if (useTensor) {
+      const Sxx = new Float64Array(m * m * p * p);
+      const Sxy = new Float64Array(m * m * p);
+      const Syy = new Float64Array(m * m);
+      for (const b of blocks) {
+        const rows = rowsOf(b);
+        for (let a = 0; a < m; a++) {
+          const ra = rows[a] * p;
+          const ya = y[rows[a]];
+          for (let c = 0; c < m; c++) {
+            const rc = rows[c] * p;
+            const yc = y[rows[c]];
+            const ac = a * m + c;
+            Syy[ac] += ya * yc;
+            const oxy = ac * p;
+            const oxx = ac * p * p;
+            for (let j = 0; j < p; j++) {
+              const xj = X[ra + j];
+              Sxy[oxy + j] += xj * yc;
+              if (xj === 0) continue;
+              const o = oxx + j * p;
+              for (let k = 0; k < p; k++) Sxx[o + k] += xj * X[rc + k];
+            }
+          }
+        }
+      }
+      this.Sxx = Sxx;
+      this.Sxy = Sxy;
+      this.Syy = Syy;
+    } else {
+      this.Xs = new Float64Array(this.count * m * p);
+      this.ys = new Float64Array(this.count * m);
+      blocks.forEach((b, i) => {
+        rowsOf(b).forEach((r, a) => {
+          this.ys![i * m + a] = y[r];
+          for (let j = 0; j < p; j++) this.Xs![(i * m + a) * p + j] = X[r * p + j];
+        });
+      });
+    }
+  }
+
+  /** sum_i X_i' A X_i (p x p) */
+  quadX(A: Float64Array): Float64Array {
+    const { m, p } = this;
+    const out = new Float64Array(p * p);
+    if (this.Sxx) {
+      const pp = p * p;
+      for (let ac = 0; ac < m * m; ac++) {
+        const w = A[ac];
+        if (w === 0) continue;
+        const o = ac * pp;
+        for (let t = 0; t < pp; t++) out[t] += w * this.Sxx[o + t];
+      }
+      return out;
+    }
+    const Xs = this.Xs!;
+    for (let i = 0; i < this.count; i++) {
+      const Xi = Xs.subarray(i * m * p, (i + 1) * m * p);
+      const AX = multiply(A, Xi, m, m, p);
+      for (let a = 0; a < m; a++) {
+        for (let j = 0; j < p; j++) {
+          const xaj = Xi[a * p + j];
+          if (xaj === 0) continue;
+          for (let k = 0; k < p; k++) out[j * p + k] += xaj * AX[a * p + k];
+        }
+      }
+    }
+    return out;
+  }
+
+  /** sum_i X_i' A y_i (p) */
+  quadXY(A: Float64Array): Float64Array {
+    const { m, p } = this;
+    const out = new Float64Array(p);
+    if (this.Sxy) {
+      for (let ac = 0; ac < m * m; ac++) {
+        const w = A[ac];
+        if (w === 0) continue;
+        for (let j = 0; j < p; j++) out[j] += w * this.Sxy[ac * p + j];
+      }
+      return out;
+    }
+    for (let i = 0; i < this.count; i++) {
+      for (let a = 0; a < m; a++) {
+        let s = 0;
+        for (let c = 0; c < m; c++) s += A[a * m + c] * this.ys![i * m + c];
+        for (let j = 0; j < p; j++) out[j] += this.Xs![(i * m + a) * p + j] * s;
+      }
+    }
+    return out;
+  }
+
+  /** sum_i y_i' A y_i */
+  quadYY(A: Float64Array): number {
+    const m = this.m;
+    if (this.Syy) {
+      let s = 0;
+      for (let ac = 0; ac < m * m; ac++) s += A[ac] * this.Syy[ac];
+      return s;
+    }
+    let s = 0;
+    for (let i = 0; i < this.count; i++) {
+      for (let a = 0; a < m; a++) {
+        const ya = this.ys![i * m + a];
+        for (let c = 0; c < m; c++) s += ya * A[a * m + c] * this.ys![i * m + c];
+      }
+    }
+    return s;
+  }
+
+  /** Caches the quantities that depend on (X'V^-1X)^-1 = C and beta, for the derivatives. */
+  prepare(C: Float64Array, beta: Float64Array): void {
+    const { m, p } = this;
+    const Q = new Float64Array(m * m);
+    const Srr = new Float64Array(m * m);
+    const Sxr = new Float64Array(m * m * p);
+    if (this.Sxx) {
+      const pp = p * p;
+      for (let ac = 0; ac < m * m; ac++) {
+        const o = ac * pp;
+        let q = 0;
+        let bSb = 0;
+        for (let j = 0; j < p; j++) {
+          let sb = 0;
+          for (let k = 0; k < p; k++) {
+            const s = this.Sxx[o + j * p + k];
+            q += C[j * p + k] * s;
+            sb += s * beta[k];
+          }
+          bSb += beta[j] * sb;
+          Sxr[ac * p + j] = this.Sxy![ac * p + j] - sb;
+        }
+        Q[ac] = q;
+        const a = Math.floor(ac / m);
+        const c = ac % m;
+        let bxy = 0;
+        let byx = 0;
+        for (let j = 0; j < p; j++) {
+          bxy += beta[j] * this.Sxy![ac * p + j];
+          byx += beta[j] * this.Sxy![(c * m + a) * p + j];
+        }
+        Srr[ac] = this.Syy![ac] - bxy - byx + bSb;
+      }
+    } else {
+      const Xs = this.Xs!;
+      for (let i = 0; i < this.count; i++) {
+        const Xi = Xs.subarray(i * m * p, (i + 1) * m * p);
+        const XC = multiply(Xi, C, m, p, p);
+        const r = new Float64Array(m);
+        for (let a = 0; a < m; a++) {
+          let fit = 0;
+          for (let j = 0; j < p; j++) fit += Xi[a * p + j] * beta[j];
+          r[a] = this.ys![i * m + a] - fit;
+        }
+        for (let a = 0; a < m; a++) {
+          for (let c = 0; c < m; c++) {
+            let q = 0;
+            for (let j = 0; j < p; j++) q += XC[a * p + j] * Xi[c * p + j];
+            Q[a * m + c] += q;
+            Srr[a * m + c] += r[a] * r[c];
+            const o = (a * m + c) * p;
+            for (let j = 0; j < p; j++) Sxr[o + j] += Xi[a * p + j] * r[c];
+          }
+        }
+      }
+    }
+    this.Q = Q;
+    this.Srr = Srr;
+    this.Sxr = Sxr;
+  }
+
+  /** sum_i X_i' A r_i (needs prepare) */
+  quadXR(A: Float64Array): Float64Array {
+    const { m, p } = this;
+    const out = new Float64Array(p);
+    for (let ac = 0; ac < m * m; ac++) {
+      const w = A[ac];
+      if (w === 0) continue;
+      for (let j = 0; j < p; j++) out[j] += w * this.Sxr[ac * p + j];
+    }
+    return out;
+  }
+}
+
+/** The non-aliased columns of X, row-major n x rank. */
+export function fullRankX(design: Design): { X: Float64Array; columns: number[] } {
+  const columns = design.columns.map((c, j) => (c.aliased ? -1 : j)).filter((j) => j >= 0);
+  const p = columns.length;
+  const X = new Float64Array(design.n * p);
+  for (let i = 0; i < design.n; i++) {
+    const row = design.X.getRow(i);
+    for (let j = 0; j < p; j++) X[i * p + j] = row[columns[j]];
+  }
+  return { X, columns };
+}
+
+/** The layout of each subject block: its R positions and its rows of Z. */
+export function blockLayouts(design: Design): BlockLayout[] {
+  const T = design.randomTerms.length;
+  const owner = new Map<number, number>();
+  return design.subjects.map((s, bi) => {
+    if (T === 0 || !design.zEntries) return { positions: s.positions, zLocal: new Float64Array(0), localColumns: [] };
+    const { columns, values } = design.zEntries;
+    const set = new Set<number>();
+    for (const r of s.rows) for (let t = 0; t < T; t++) set.add(columns[r * T + t]);
+    const localColumns = [...set].sort((a, b) => a - b);
+    for (const c of localColumns) {
+      const o = owner.get(c);
+      if (o !== undefined && o !== bi) {
+        throw new Error(
+          'a random effect spans several subjects of the REPEATED statement; give the RANDOM statement the same SUBJECT= (crossed random effects are not supported)',
+        );
+      }
+      owner.set(c, bi);
+    }
+    const index = new Map(localColumns.map((c, i) => [c, i]));
+    const g = localColumns.length;
+    const zLocal = new Float64Array(s.rows.length * g);
+    s.rows.forEach((r, a) => {
+      for (let t = 0; t < T; t++) zLocal[a * g + (index.get(columns[r * T + t]) as number)] += values[r * T + t];
+    });
+    return { positions: s.positions, zLocal, localColumns };
+  });
+}
+
+/**
+ * Groups blocks whose V is the same function of the parameters: same positions and same Z rows, with
+ * the same pattern of G entries (which G parameter each pair of local columns carries).
+ */
+export function buildPatterns(
+  y: Float64Array,
+  layouts: BlockLayout[],
+  rowsOf: (block: number) => number[],
+  gParameterOf: ((c1: number, c2: number) => number) | null,
+  X: Float64Array,
+  p: number,
+): PatternData[] {
+  const groups = new Map<string, number[]>();
+  layouts.forEach((L, b) => {
+    let key = L.positions.join(',');
+    if (gParameterOf && L.localColumns.length > 0) {
+      const g = L.localColumns.length;
+      const gp: number[] = [];
+      for (let c1 = 0; c1 < g; c1++) for (let c2 = 0; c2 < g; c2++) gp.push(gParameterOf(L.localColumns[c1], L.localColumns[c2]));
+      key += '|' + gp.join(',') + '|' + Array.from(L.zLocal).join(',');
+    }
+    const list = groups.get(key);
+    if (list) list.push(b);
+    else groups.set(key, [b]);
+  });
+  const patterns: PatternData[] = [];
+  for (const blocks of groups.values()) {
+    const first = layouts[blocks[0]];
+    patterns.push(new PatternData(first, first.positions.length, p, blocks, X, y, rowsOf));
+  }
+  return patterns;
+}

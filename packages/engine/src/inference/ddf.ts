@@ -1,0 +1,204 @@
+/**
+ * Denominator degrees of freedom for t and F tests of fixed effects (SAS DDFM=).
+ *
+ * Classical methods give one df per fixed effect, whatever the hypothesis; the Solution table uses
+ * the df of each column's effect, ESTIMATE the df of the final effect listed, LSMEANS the df of
+ * the LS-means effect (SAS MIXED documentation). Approximate methods (Satterthwaite,
+ * Kenward-Roger) depend on the hypothesis L and on the covariance parameters: they plug in through
+ * the same `DenominatorDf` interface (`forHypothesis` receives L), see `denominatorDf`'s
+ * `approximate` option.
+ */
+import { Matrix } from 'ml-matrix';
+import type { Design } from '../design-types.js';
+import type { CovarianceType, DfMethod, Term } from '../model-spec.js';
+import { matrixColumns, rankContributions, rankOfColumns } from './linear-algebra.js';
+import { termContains } from './type3.js';
+
+export interface DenominatorDf {
+  method: DfMethod;
+  /** df of each fixed effect (index into Design.terms) */
+  termDf: number[];
+  /** df of each GLM column (its effect's df), for the Solution for Fixed Effects */
+  columnDf: number[];
+  /**
+   * df for a hypothesis L about effect `termIndex` (Type 3 row, LS-means, ESTIMATE's final effect).
+   * Classical methods ignore L; Satterthwaite / Kenward-Roger use it.
+   */
+  forHypothesis(termIndex: number, L: Matrix): number;
+  /** notes for the report (e.g. why a method fell back to another) */
+  notes: string[];
+}
+
+/** DDFM=RESIDUAL: n − rank(X) for every effect. */
+export function residualDf(design: Pick<Design, 'n' | 'rankX'>): number {
+  return design.n - design.rankX;
+}
+
+/** Whether a column's value changes between the rows of at least one subject. */
+function variesWithinSubjects(column: ArrayLike<number>, design: Pick<Design, 'subjects'>): boolean {
+  for (const s of design.subjects) {
+    const first = column[s.rows[0]!]!;
+    for (const r of s.rows) if (Math.abs(column[r]! - first) > 1e-12 * Math.max(1, Math.abs(first))) return true;
+  }
+  return false;
+}
+
+export interface BetweenWithinDf {
+  between: number;
+  within: number;
+  /** per effect: true when the effect changes within some subject (gets the within df) */
+  withinEffect: boolean[];
+  termDf: number[];
+}
+
+/**
+ * DDFM=BETWITHIN (Schluchter & Elashoff 1990, as SAS computes it): the residual df n − rank(X) split
+ * into between-subject df = subjects − rank(between-subject columns) and within-subject df
+ * = n − subjects − (rank(X) − rank(between-subject columns)). An effect that varies within any
+ * subject gets the within df, the others the between df.
+ *
+ * SAS's exception: when the only covariance is R-side with TYPE=UN, every effect gets the
+ * between-subject df (an unstructured R matrix estimates the within-subject covariance freely, so
+ * within-subject contrasts have no more information than the between-subject ones).
+ * Not implemented: SAS's partition of the within df into subject-by-effect components when there
+ * are several within-subject classification effects.
+ */
+export function betweenWithinDf(
+  design: Pick<Design, 'n' | 'X' | 'columns' | 'terms' | 'rankX' | 'subjects'>,
+  options: { rSideUnstructuredOnly: boolean },
+): BetweenWithinDf {
+  const S = design.subjects.length;
+  const columns = matrixColumns(design.X);
+  const withinEffect = design.terms.map((_, t) =>
+    design.columns.some((c, j) => c.termIndex === t && variesWithinSubjects(columns[j]!, design)),
+  );
+  // an intercept column outside the term list (termIndex −1) never varies
+  const betweenColumns = design.columns.flatMap((c, j) => (c.termIndex >= 0 && withinEffect[c.termIndex] ? [] : [columns[j]!]));
+  const rankBetween = rankOfColumns(betweenColumns);
+  const between = S - rankBetween;
+  const within = design.n - S - (design.rankX - rankBetween);
+  const termDf = withinEffect.map((w) => (options.rSideUnstructuredOnly || !w ? between : within));
+  return { between, within, withinEffect, termDf };
+}
+
+export interface ContainmentDf {
+  /** n − rank[X Z] */
+  residual: number;
+  /** rank contribution of each random term (Design.randomTerms order) to [X Z] */
+  randomRankContribution: number[];
+  termDf: number[];
+}
+
+/** A random term's effect as a variable list, with its SUBJECT= variable (RANDOM a / SUBJECT=s is a*s). */
+function randomEffectVariables(term: Term, subject: string | undefined): Term {
+  return subject ? [...term, subject] : [...term];
+}
+
+/**
+ * DDFM=CONTAIN: for fixed effect F, the random effects that syntactically contain F (their
+ * variables, with the SUBJECT= effect, include all of F's); df = the smallest rank contribution of
+ * those random effects to [X Z] (columns taken in order: X, then the random effects as listed).
+ * Without a containing random effect, or when the smallest contribution is 0, the residual df
+ * n − rank[X Z].
+ */
+export function containmentDf(design: Pick<Design, 'n' | 'X' | 'terms' | 'Z' | 'randomTerms'>): ContainmentDf {
+  const xCols = matrixColumns(design.X);
+  const zCols = design.Z ? matrixColumns(design.Z) : [];
+  const ordered = [...xCols];
+  const owner: number[] = xCols.map(() => -1);
+  design.randomTerms.forEach((rt, k) => {
+    for (const j of rt.columns) {
+      ordered.push(zCols[j]!);
+      owner.push(k);
+    }
+  });
+  const adds = rankContributions(ordered);
+  const randomRankContribution = design.randomTerms.map(() => 0);
+  let rankXZ = 0;
+  adds.forEach((a, i) => {
+    if (!a) return;
+    rankXZ++;
+    if (owner[i]! >= 0) randomRankContribution[owner[i]!]!++;
+  });
+  const residual = design.n - rankXZ;
+  const termDf = design.terms.map((term) => {
+    let best = Infinity;
+    design.randomTerms.forEach((rt, k) => {
+      const effect = randomEffectVariables(rt.term, rt.subject);
+      if (termContains(effect, term) || sameEffect(effect, term)) best = Math.min(best, randomRankContribution[k]!);
+    });
+    return Number.isFinite(best) && best > 0 ? best : residual;
+  });
+  return { residual, randomRankContribution, termDf };
+}
+
+function sameEffect(a: Term, b: Term): boolean {
+  return a.length === b.length && [...a].sort().join('\u0000') === [...b].sort().join('\u0000');
+}
+
+/** What decides the df besides the design: the method and the covariance structure actually fitted. */
+export interface DfContext {
+  method: DfMethod;
+  /** the R-side TYPE= of the fitted model (the chosen one after a selection), if any */
+  repeatedType?: CovarianceType;
+  /** whether the model has G-side (RANDOM) effects */
+  hasRandom: boolean;
+  /** whether the rows are processed by subjects (a SUBJECT= on REPEATED or RANDOM) */
+  hasSubjects: boolean;
+}
+
+/**
+ * Hypothesis-dependent df (Satterthwaite / Kenward-Roger): to be provided by the module that has
+ * the covariance parameters and their asymptotic covariance.
+ */
+export type ApproximateDf = (L: Matrix, termIndex: number) => number;
+
+export function denominatorDf(
+  design: Pick<Design, 'n' | 'X' | 'columns' | 'terms' | 'rankX' | 'subjects' | 'Z' | 'randomTerms'>,
+  context: DfContext,
+  options: { approximate?: ApproximateDf } = {},
+): DenominatorDf {
+  const notes: string[] = [];
+  let termDf: number[];
+  switch (context.method) {
+    case 'residual':
+      termDf = design.terms.map(() => residualDf(design));
+      break;
+    case 'between-within':
+      if (!context.hasSubjects) {
+        notes.push('DDFM=BETWITHIN needs subjects; residual df used');
+        termDf = design.terms.map(() => residualDf(design));
+      } else {
+        termDf = betweenWithinDf(design, {
+          rSideUnstructuredOnly: context.repeatedType === 'UN' && !context.hasRandom,
+        }).termDf;
+      }
+      break;
+    case 'containment':
+      termDf = containmentDf(design).termDf;
+      break;
+    case 'satterthwaite':
+    case 'kenward-roger': {
+      const approximate = options.approximate;
+      if (!approximate) throw new Error(`DDFM=${context.method} needs an approximate-df provider (not implemented here)`);
+      // per-column df for the Solution table come from the single-column hypotheses
+      const p = design.columns.length;
+      const columnDf = design.columns.map((c, j) => {
+        if (c.aliased) return NaN;
+        const l = new Matrix(1, p);
+        l.set(0, j, 1);
+        return approximate(l, c.termIndex);
+      });
+      return {
+        method: context.method,
+        termDf: design.terms.map(() => NaN),
+        columnDf,
+        forHypothesis: (termIndex, L) => approximate(L, termIndex),
+        notes,
+      };
+    }
+  }
+  // an intercept column outside the term list (termIndex −1; buildDesign always lists it) falls back to n − rank(X)
+  const columnDf = design.columns.map((c) => (c.termIndex >= 0 ? termDf[c.termIndex]! : residualDf(design)));
+  return { method: context.method, termDf, columnDf, forHypothesis: (termIndex) => termDf[termIndex]!, notes };
+}

@@ -1,0 +1,57 @@
+/**
+ * Inference after the fit: Solution for Fixed Effects, Type 3 tests, LS-means with differences,
+ * and estimates, from β̂, Cov(β̂) and the denominator df method. The fit is consumed through
+ * `FixedEffectsFit` only, so any estimation method (REML, ML, OLS) can be plugged in.
+ */
+import type { Design } from '../design-types.js';
+import type { ModelSpec } from '../model-spec.js';
+import type { DiffRow, EstimateRow, FitNote, FixedRow, LsMeanRow, Type3Row } from '../results.js';
+import type { FixedEffectsFit } from './contrasts.js';
+import type { DenominatorDf } from './ddf.js';
+import { estimateContrasts } from './estimates.js';
+import { leastSquaresMeans } from './lsmeans.js';
+import { fixedEffectsSolution } from './solution.js';
+import { typeIIIHypotheses, typeIIITests } from './type3.js';
+
+export * from './contrasts.js';
+export * from './ddf.js';
+export * from './estimates.js';
+export * from './lsmeans.js';
+export * from './solution.js';
+export * from './type3.js';
+
+export interface FixedEffectsInference {
+  fixed: FixedRow[];
+  type3: Type3Row[];
+  lsmeans: LsMeanRow[];
+  diffs: DiffRow[];
+  estimates: EstimateRow[];
+  notes: FitNote[];
+}
+
+const sameTerm = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join('*') === [...b].sort().join('*');
+
+export function fixedEffectsInference(
+  design: Design,
+  fit: FixedEffectsFit,
+  spec: Pick<ModelSpec, 'tests' | 'estimates' | 'lsmeans'>,
+  ddf: DenominatorDf,
+  options: { alpha?: number } = {},
+): FixedEffectsInference {
+  const notes: FitNote[] = ddf.notes.map((message) => ({ severity: 'info', message }));
+  const fixed = fixedEffectsSolution(design, fit, ddf.columnDf, options);
+  let hypotheses = typeIIIHypotheses(design);
+  if (spec.tests) hypotheses = hypotheses.filter((h) => spec.tests!.some((t) => sameTerm(t, design.terms[h.termIndex]!)));
+  const type3 = typeIIITests(design, fit, (t, L) => ddf.forHypothesis(t, L), hypotheses);
+  const lsmeans: LsMeanRow[] = [];
+  const diffs: DiffRow[] = [];
+  for (const request of spec.lsmeans) {
+    const r = leastSquaresMeans(design, fit, request, ddf, options);
+    lsmeans.push(...r.lsmeans);
+    diffs.push(...r.diffs);
+    for (const level of r.nonEstimable) notes.push({ severity: 'warning', message: `LS-mean of ${request.effect} ${level} is not estimable` });
+  }
+  const est = estimateContrasts(design, fit, spec.estimates, ddf, options);
+  for (const label of est.nonEstimable) notes.push({ severity: 'warning', message: `estimate '${label}' is not estimable` });
+  return { fixed, type3, lsmeans, diffs, estimates: est.estimates, notes };
+}

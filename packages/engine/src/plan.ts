@@ -1,0 +1,79 @@
+/**
+ * A whole analysis spec as data: where the data are, what is derived from them, which rows are used,
+ * the models and the per-subject analyses. The language package builds a `StudyPlan` from a validated
+ * `.study` document; the interpreter (`runPlan`) executes it with the engine.
+ */
+import type { ModelSpec, Value } from './model-spec.js';
+
+export type ComparisonOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
+
+/** A row filter (`where` keeps rows where it holds, `exclude` drops them). */
+export type RowExpr =
+  | { kind: 'compare'; column: string; op: ComparisonOp; value: number | string }
+  | { kind: 'in'; column: string; values: (number | string)[] }
+  | { kind: 'missing'; column: string }
+  | { kind: 'and' | 'or'; left: RowExpr; right: RowExpr }
+  | { kind: 'not'; expr: RowExpr };
+
+export interface RowFilter {
+  mode: 'where' | 'exclude';
+  expr: RowExpr;
+}
+
+/**
+ * A derived column, computed per subject before any filter.
+ * `percent-change`: 100 * (y - y at baseline) / y at baseline; `change`: y - y at baseline.
+ * The baseline is the subject's row where `by` equals `baseline`; missing if absent, empty or zero
+ * (percent change from 0 is undefined, and is reported, not silently dropped).
+ */
+export interface DerivedSpec {
+  kind: 'percent-change' | 'change';
+  name: string;
+  variable: string;
+  by: string;
+  baseline: number | string;
+}
+
+/** One value per subject: `variable` on the subject's row where `at.column == at.level`. */
+export interface SubjectValue {
+  variable: string;
+  at?: { column: string; level: number | string };
+}
+
+/** A per-subject quantity: a value, or the difference of two values. */
+export type SubjectExpr =
+  | { kind: 'value'; value: SubjectValue }
+  | { kind: 'difference'; left: SubjectValue; right: SubjectValue };
+
+export type AnalysisSpec =
+  | { kind: 'paired-t'; label: string; left: SubjectValue; right: SubjectValue }
+  | { kind: 'correlation'; label: string; x: SubjectExpr; y: SubjectExpr };
+
+/** A model as planned: the engine's ModelSpec plus the rows it uses. */
+export interface PlannedModel {
+  spec: ModelSpec;
+  /** filters applied, in order, to the (derived) data before fitting this model */
+  filters: RowFilter[];
+  /** the levels of the repeated effect that the model uses (`repeated visit 2..6`), if restricted */
+  repeatedLevels?: (number | string)[];
+}
+
+export interface PlannedAnalysis {
+  name: string;
+  filters: RowFilter[];
+  tests: AnalysisSpec[];
+}
+
+export interface StudyPlan {
+  title?: string;
+  /** data file path, as written in the spec (resolved against the spec's folder by the caller) */
+  dataPath: string;
+  subject?: string;
+  derived: DerivedSpec[];
+  /** study-level filters, applied before each model's own */
+  filters: RowFilter[];
+  models: PlannedModel[];
+  analyses: PlannedAnalysis[];
+}
+
+export type { Value };

@@ -1,0 +1,159 @@
+/**
+ * From the data as read to the rows a model or analysis uses: derived outcomes (per subject, before any
+ * filter, so a baseline visit that a model does not use still anchors the change), then row filters.
+ * The user's data are never modified: every step returns new rows.
+ */
+import { levelText } from './data.js';
+import type { Value } from './model-spec.js';
+import type { DerivedSpec, RowExpr, RowFilter, SubjectExpr, SubjectValue } from './plan.js';
+
+export type Row = Record<string, Value>;
+
+export interface DerivationIssue {
+  derived: string;
+  subject: string;
+  message: string;
+}
+
+export interface Derivation {
+  rows: Row[];
+  /** subjects whose baseline is missing or zero: their derived values are missing, and the user is told */
+  issues: DerivationIssue[];
+}
+
+function sameLevel(value: Value, level: number | string): boolean {
+  if (value === null) return false;
+  return typeof value === 'number' && typeof level === 'number' ? value === level : levelText(value) === String(level);
+}
+
+/** Adds each derived column, computed within subject; without a subject column, over the whole file. */
+export function deriveColumns(rows: Row[], derived: DerivedSpec[], subject: string | undefined): Derivation {
+  const out = rows.map((r) => ({ ...r }));
+  const issues: DerivationIssue[] = [];
+  for (const d of derived) {
+    const bySubject = new Map<string, Row[]>();
+    for (const r of out) {
+      const key = subject ? levelText(r[subject]) : '';
+      let list = bySubject.get(key);
+      if (!list) bySubject.set(key, (list = []));
+      list.push(r);
+    }
+    for (const [id, list] of bySubject) {
+      const baselineRows = list.filter((r) => sameLevel(r[d.by], d.baseline));
+      const base = baselineRows.length === 1 ? baselineRows[0][d.variable] : null;
+      let problem: string | undefined;
+      if (baselineRows.length === 0) problem = `no row with ${d.by} = ${d.baseline}`;
+      else if (baselineRows.length > 1) problem = `${baselineRows.length} rows with ${d.by} = ${d.baseline}`;
+      else if (base === null) problem = `${d.variable} is missing at ${d.by} = ${d.baseline}`;
+      else if (typeof base !== 'number') problem = `${d.variable} is not numeric`;
+      else if (d.kind === 'percent-change' && base === 0) problem = `${d.variable} is 0 at ${d.by} = ${d.baseline} (percent change undefined)`;
+      if (problem) issues.push({ derived: d.name, subject: id, message: problem });
+      for (const r of list) {
+        const y = r[d.variable];
+        if (problem || typeof y !== 'number' || typeof base !== 'number') {
+          r[d.name] = null;
+        } else {
+          r[d.name] = d.kind === 'percent-change' ? (100 * (y - base)) / base : y - base;
+        }
+      }
+    }
+  }
+  return { rows: out, issues };
+}
+
+/** Three-valued: a comparison with a missing value is unknown (null), as in SQL. */
+function compare(v: Value, op: string, target: number | string): boolean | null {
+  if (v === null || v === undefined) return null;
+  let c: number;
+  if (typeof v === 'number' && typeof target === 'number') c = v - target;
+  else {
+    const a = levelText(v);
+    const b = String(target);
+    c = a < b ? -1 : a > b ? 1 : 0;
+  }
+  switch (op) {
+    case '==': return c === 0;
+    case '!=': return c !== 0;
+    case '<': return c < 0;
+    case '<=': return c <= 0;
+    case '>': return c > 0;
+    case '>=': return c >= 0;
+    default: throw new Error(`unknown comparison ${op}`);
+  }
+}
+
+/**
+ * Kleene logic, so that `not (bdi < 35)` does not select rows where bdi is missing: a filter on a value
+ * says nothing about a row that lacks it. `where` keeps rows where the expression is true, `exclude`
+ * drops rows where it is true; `is missing` tests for missing values explicitly.
+ */
+export function evaluateRowExpr(row: Row, e: RowExpr): boolean | null {
+  switch (e.kind) {
+    case 'compare': return compare(row[e.column], e.op, e.value);
+    case 'in': {
+      const v = row[e.column];
+      return v === null || v === undefined ? null : e.values.some((x) => sameLevel(v, x));
+    }
+    case 'missing': return row[e.column] === null || row[e.column] === undefined;
+    case 'and': {
+      const a = evaluateRowExpr(row, e.left);
+      const b = evaluateRowExpr(row, e.right);
+      return a === false || b === false ? false : a === null || b === null ? null : true;
+    }
+    case 'or': {
+      const a = evaluateRowExpr(row, e.left);
+      const b = evaluateRowExpr(row, e.right);
+      return a === true || b === true ? true : a === null || b === null ? null : false;
+    }
+    case 'not': {
+      const a = evaluateRowExpr(row, e.expr);
+      return a === null ? null : !a;
+    }
+  }
+}
+
+export function applyFilters(rows: Row[], filters: RowFilter[]): Row[] {
+  return rows.filter((r) => filters.every((f) => (f.mode === 'where' ? evaluateRowExpr(r, f.expr) === true : evaluateRowExpr(r, f.expr) !== true)));
+}
+
+function subjectValue(list: Row[], v: SubjectValue): number | null {
+  const hits = v.at ? list.filter((r) => sameLevel(r[v.at!.column], v.at!.level)) : list;
+  // A per-subject value must be unique: several rows at the same level would make it ambiguous.
+  const values = hits.map((r) => r[v.variable]).filter((x): x is number => typeof x === 'number');
+  if (hits.length === 0 || values.length === 0) return null;
+  if (new Set(values).size > 1) return null;
+  return values[0];
+}
+
+function describe(v: SubjectValue): string {
+  return v.at ? `${v.variable} at ${v.at.column} ${v.at.level}` : v.variable;
+}
+
+export function describeSubjectExpr(e: SubjectExpr): string {
+  return e.kind === 'value' ? describe(e.value) : `${describe(e.left)} - ${describe(e.right)}`;
+}
+
+export function describeSubjectValue(v: SubjectValue): string {
+  return describe(v);
+}
+
+/** One number (or null) per subject, in first-seen subject order. */
+export function subjectValues(rows: Row[], subject: string, e: SubjectExpr): { ids: string[]; values: (number | null)[] } {
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) {
+    const id = levelText(r[subject]);
+    if (id === '') continue;
+    let list = groups.get(id);
+    if (!list) groups.set(id, (list = []));
+    list.push(r);
+  }
+  const ids = [...groups.keys()];
+  const values = ids.map((id) => {
+    const list = groups.get(id)!;
+    if (e.kind === 'value') return subjectValue(list, e.value);
+    const a = subjectValue(list, e.left);
+    const b = subjectValue(list, e.right);
+    return a === null || b === null ? null : a - b;
+  });
+  return { ids, values };
+}

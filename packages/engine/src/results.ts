@@ -1,0 +1,163 @@
+/**
+ * What the engine reports. Field names follow the `expected` block of the conformance SCHEMA.md, so
+ * `study run --json` can be compared mechanically with any reference case (docs/report-json.md).
+ * Numbers that could not be computed are `null` with a note, never NaN.
+ */
+import type { CovarianceType, DfMethod, EstimationMethod } from './model-spec.js';
+
+export interface CovParmRow {
+  /** SAS row name: "UN(2,1)", "CS", "AR(1)", "Residual", "Intercept" (G-side, with subject) ... */
+  name: string;
+  subject?: string;
+  estimate: number;
+  se: number | null;
+  z?: number | null;
+  p?: number | null;
+}
+
+export interface FixedRow {
+  /** SAS label: "Intercept", "time 2", "age*time 2" */
+  term: string;
+  estimate: number;
+  /** null for aliased (GLM last-level) columns, printed by SAS as 0 with missing SE */
+  se: number | null;
+  df: number | null;
+  t: number | null;
+  p: number | null;
+  lower?: number | null;
+  upper?: number | null;
+  aliased?: boolean;
+}
+
+export interface Type3Row {
+  effect: string;
+  numdf: number;
+  dendf: number;
+  F: number;
+  p: number;
+}
+
+export interface LsMeanRow {
+  effect: string;
+  level: string;
+  estimate: number;
+  se: number;
+  df: number;
+  t: number;
+  p: number;
+  lower?: number;
+  upper?: number;
+  /** covariate values the LS-mean is computed at (SAS: their means over the rows used) */
+  at?: Record<string, number>;
+}
+
+export interface DiffRow {
+  effect: string;
+  level: string;
+  vs: string;
+  estimate: number;
+  se: number;
+  df: number;
+  t: number;
+  p: number;
+  adjust?: string;
+  p_adj?: number;
+}
+
+export interface EstimateRow {
+  label: string;
+  /** the contrast, as SAS's ESTIMATE statement would write it */
+  L: string;
+  estimate: number;
+  se: number;
+  df: number;
+  t: number;
+  p: number;
+  lower: number;
+  upper: number;
+}
+
+export interface CandidateRow {
+  structure: string;
+  q: number;
+  minus2ll: number;
+  aic: number;
+  aicc: number;
+  bic: number;
+  converged: boolean;
+  chosen: boolean;
+}
+
+export interface IterationRow {
+  iteration: number;
+  evaluations: number;
+  minus2ll: number;
+  criterion: number | null;
+}
+
+export interface Dimensions {
+  covparms: number;
+  columnsX: number;
+  rank_x: number;
+  columnsZ: number;
+  subjects: number;
+  maxObsPerSubject: number;
+  observations_read: number;
+  observations_used: number;
+}
+
+export interface ModelInfo {
+  response: string;
+  covarianceStructure: string;
+  subjectEffect?: string;
+  estimationMethod: EstimationMethod;
+  dfMethod: DfMethod;
+  classLevels: { name: string; levels: string[] }[];
+}
+
+/** A fit note: what SAS prints as NOTE/WARNING (non-convergence, boundary, non-PD Hessian). */
+export interface FitNote {
+  severity: 'info' | 'warning' | 'error';
+  message: string;
+}
+
+export interface ModelReport {
+  name: string;
+  info: ModelInfo;
+  dimensions: Dimensions;
+  iterations: IterationRow[];
+  converged: boolean;
+  minus2ll: number;
+  aic: number;
+  aicc: number;
+  bic: number;
+  covparms: CovParmRow[];
+  fixed: FixedRow[];
+  type3: Type3Row[];
+  lsmeans: LsMeanRow[];
+  diffs: DiffRow[];
+  estimates: EstimateRow[];
+  candidates: CandidateRow[];
+  chosen_structure?: CovarianceType;
+  notes: FitNote[];
+}
+
+export interface AnalysisRow {
+  analysis: string;
+  test: string;
+  statistic: number;
+  df: number;
+  p: number;
+  estimate?: number;
+  t?: number;
+  n: number;
+  lower?: number;
+  upper?: number;
+}
+
+export interface StudyReport {
+  title?: string;
+  dataPath: string;
+  models: ModelReport[];
+  other: AnalysisRow[];
+}

@@ -1,0 +1,157 @@
+/**
+ * The interpreter: runs a StudyPlan on its data, model by model and analysis by analysis, through the
+ * engine's pipeline (prepare -> design -> fit or covariance selection -> inference -> report).
+ * A model that cannot be fitted is reported as failed with the reason; the other models still run.
+ */
+import { resolve } from 'node:path';
+import { readDataFile, type Dataset } from './data.js';
+import { buildDesign } from './design.js';
+import { fitModel, selectCovariance, structureLabel, type FitResult } from './fit/index.js';
+import { denominatorDf, fixedEffectsInference } from './inference/index.js';
+import { pairedTTest, pearsonCorrelation } from './analyses.js';
+import { applyFilters, deriveColumns, describeSubjectExpr, describeSubjectValue, subjectValues, type Row } from './prepare.js';
+import type { CandidateRow, FitNote, ModelReport, AnalysisRow, StudyReport } from './results.js';
+import type { PlannedAnalysis, PlannedModel, StudyPlan } from './plan.js';
+import { normalCdfBoth } from './distributions/central.js';
+
+export interface ModelFailure {
+  name: string;
+  message: string;
+}
+
+export interface StudyRun {
+  report: StudyReport;
+  failures: ModelFailure[];
+}
+
+/** Wald Z for covariance parameters, as COVTEST prints it: one-sided for variances, two-sided otherwise. */
+function waldZ(estimate: number, se: number | null, isVariance: boolean): { z: number | null; p: number | null } {
+  if (se === null || !(se > 0)) return { z: null, p: null };
+  const z = estimate / se;
+  const { upper } = normalCdfBoth(Math.abs(z));
+  return { z, p: isVariance ? normalCdfBoth(z).upper : 2 * upper };
+}
+
+export function runModel(rows: Row[], planned: PlannedModel, observationsRead = rows.length): ModelReport {
+  const spec = planned.spec;
+  const used = applyFilters(rows, planned.filters);
+  const design = buildDesign(used, spec, planned.repeatedLevels ? { repeatedLevels: planned.repeatedLevels.map(String) } : {});
+  design.observationsRead = observationsRead;
+  let fit: FitResult;
+  let candidates: CandidateRow[] = [];
+  const notes: FitNote[] = [];
+  const repeated = spec.repeated;
+  if (repeated?.candidates && repeated.candidates.length > 0) {
+    const selection = selectCovariance(design, spec, repeated.candidates, repeated.criterion ?? 'BIC');
+    fit = selection.chosen;
+    candidates = selection.table;
+    for (const f of selection.fits) {
+      if (f !== fit) for (const n of f.notes) notes.push({ severity: n.severity === 'error' ? 'warning' : n.severity, message: `${structureLabel(f.structure)} candidate: ${n.message}` });
+    }
+  } else {
+    fit = fitModel(design, spec, repeated?.type);
+  }
+  const ddf = denominatorDf(design, {
+    method: spec.ddfm,
+    repeatedType: repeated ? fit.structure : undefined,
+    hasRandom: spec.random.length > 0,
+    hasSubjects: Boolean(spec.subject || spec.random.some((r) => r.subject)),
+  });
+  const inference = fixedEffectsInference(design, fit, spec, ddf);
+  const covparms = fit.covParms.map((c, k) => {
+    const prm = fit.covarianceModel.parameters[k];
+    return { ...c, ...waldZ(c.estimate, c.se, prm.kind === 'variance') };
+  });
+  const zColumns = design.Z ? design.Z.columns : 0;
+  const subjectEffect = spec.subject ?? spec.random.find((r) => r.subject)?.subject;
+  return {
+    name: spec.name,
+    info: {
+      response: spec.response,
+      covarianceStructure: describeCovariance(spec, fit),
+      ...(subjectEffect ? { subjectEffect } : {}),
+      estimationMethod: spec.method,
+      dfMethod: spec.ddfm,
+      classLevels: [...design.classLevels].map(([name, levels]) => ({ name, levels })),
+    },
+    dimensions: {
+      covparms: fit.q,
+      columnsX: design.columns.length,
+      rank_x: design.rankX,
+      columnsZ: zColumns,
+      subjects: fit.subjects,
+      maxObsPerSubject: Math.max(...design.subjects.map((s) => s.rows.length)),
+      observations_read: observationsRead,
+      observations_used: design.n,
+    },
+    iterations: fit.iterations,
+    converged: fit.converged,
+    minus2ll: fit.minus2ll,
+    aic: fit.aic,
+    aicc: fit.aicc,
+    bic: fit.bic,
+    covparms,
+    fixed: inference.fixed,
+    type3: inference.type3,
+    lsmeans: inference.lsmeans,
+    diffs: inference.diffs,
+    estimates: inference.estimates,
+    candidates,
+    ...(candidates.length > 0 ? { chosen_structure: fit.structure } : {}),
+    notes: [...fit.notes, ...notes, ...inference.notes],
+  };
+}
+
+function describeCovariance(spec: PlannedModel['spec'], fit: FitResult): string {
+  const parts: string[] = [];
+  if (spec.random.length > 0) parts.push(spec.random.map((r) => (r.type === 'UN' ? 'Unstructured G' : 'Variance Components')).join(', '));
+  if (spec.repeated || spec.random.length === 0) parts.push(structureLabel(fit.structure));
+  return parts.join(' + ');
+}
+
+export function runAnalysis(rows: Row[], subject: string | undefined, planned: PlannedAnalysis): AnalysisRow[] {
+  if (!subject) throw new Error(`analysis ${planned.name}: per-subject analyses need a 'subject' column`);
+  const used = applyFilters(rows, planned.filters);
+  return planned.tests.map((t) => {
+    if (t.kind === 'paired-t') {
+      const a = subjectValues(used, subject, { kind: 'value', value: t.left });
+      const b = subjectValues(used, subject, { kind: 'value', value: t.right });
+      const label = `paired t: ${describeSubjectValue(t.left)} - ${describeSubjectValue(t.right)}`;
+      return { ...pairedTTest(a.values, b.values, { label }), analysis: planned.name };
+    }
+    const x = subjectValues(used, subject, t.x);
+    const y = subjectValues(used, subject, t.y);
+    const label = `Pearson r: ${describeSubjectExpr(t.x)} with ${describeSubjectExpr(t.y)}`;
+    return { ...pearsonCorrelation(x.values, y.values, { label }), analysis: planned.name };
+  });
+}
+
+/** Runs a plan on already-read data. */
+export function runPlanOnData(plan: StudyPlan, data: Dataset): StudyRun {
+  const derived = deriveColumns(data.rows, plan.derived, plan.subject);
+  const rows = applyFilters(derived.rows, plan.filters);
+  const derivationNotes: FitNote[] = derived.issues.map((i) => ({
+    severity: 'info',
+    message: `${i.derived} is missing for subject ${i.subject}: ${i.message}`,
+  }));
+  const failures: ModelFailure[] = [];
+  const models: ModelReport[] = [];
+  for (const planned of plan.models) {
+    try {
+      const report = runModel(rows, planned, data.rows.length);
+      const uses = (name: string) => planned.spec.response === name;
+      report.notes.push(...derivationNotes.filter((_, k) => uses(derived.issues[k].derived)));
+      models.push(report);
+    } catch (e) {
+      failures.push({ name: planned.spec.name, message: (e as Error).message });
+    }
+  }
+  const other: AnalysisRow[] = [];
+  for (const a of plan.analyses) other.push(...runAnalysis(rows, plan.subject, a));
+  return { report: { title: plan.title, dataPath: plan.dataPath, models, other }, failures };
+}
+
+/** Reads the plan's data file (relative to `baseDir`, the spec's folder) and runs the plan. */
+export function runPlan(plan: StudyPlan, baseDir: string): StudyRun {
+  return runPlanOnData(plan, readDataFile(resolve(baseDir, plan.dataPath)));
+}
