@@ -14,3 +14,4 @@ export * from './analyses.js';
 export * from './distributions/studentized-range.js';
 export * from './distributions/central.js';
 export * from './run-study.js';
+export * from './figure-types.js';

@@ -4,6 +4,7 @@
  * Numbers that could not be computed are `null` with a note, never NaN.
  */
 import type { CovarianceType, DfMethod, EstimationMethod } from './model-spec.js';
+import type { Figure } from './figure-types.js';
 
 export interface CovParmRow {
   /** SAS row name: "UN(2,1)", "CS", "AR(1)", "Residual", "Intercept" (G-side, with subject) ... */
@@ -160,4 +161,6 @@ export interface StudyReport {
   dataPath: string;
   models: ModelReport[];
   other: AnalysisRow[];
+  /** the numbers behind the figures (docs/report-json.md); absent when none apply */
+  figures?: Figure[];
 }

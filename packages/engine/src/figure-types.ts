@@ -1,0 +1,82 @@
+/**
+ * The numbers behind the paper's figures, computed by the engine (figures.ts) and drawn by the results
+ * panel and the HTML report. Plain data, so the language server can send it to the editor as JSON.
+ */
+
+export interface MeanPoint {
+  level: string;
+  mean: number;
+  /** standard error of the mean (sd / sqrt(n)) */
+  sem: number;
+  n: number;
+}
+
+/** Fig. 1: observed mean outcome at each level of the repeated factor, with SEM bars. */
+export interface ObservedMeansFigure {
+  kind: 'observed-means';
+  model: string;
+  outcome: string;
+  factor: string;
+  points: MeanPoint[];
+}
+
+export interface PredictedPoint {
+  level: string;
+  predicted: number;
+  lower: number;
+  upper: number;
+}
+
+/** Fig. 2B: model-predicted trajectories over the repeated factor at chosen covariate values. */
+export interface TrajectoriesFigure {
+  kind: 'trajectories';
+  model: string;
+  outcome: string;
+  factor: string;
+  covariate: string;
+  lines: { label: string; covariateValue: number; points: PredictedPoint[] }[];
+}
+
+export interface ScatterPoint {
+  x: number;
+  y: number;
+  subject?: string;
+}
+
+export interface FitLinePoint {
+  x: number;
+  y: number;
+  lower: number;
+  upper: number;
+}
+
+/** Fig. 2A: covariate vs outcome at each level of the repeated factor, with the model's line and 95% band. */
+export interface CovariateScatterFigure {
+  kind: 'covariate-scatter';
+  model: string;
+  outcome: string;
+  factor: string;
+  covariate: string;
+  panels: { level: string; points: ScatterPoint[]; fit: FitLinePoint[] }[];
+}
+
+/** Fig. 3: a per-subject analysis (correlation) as a scatter with its least-squares line and 95% band. */
+export interface AnalysisScatterFigure {
+  kind: 'analysis-scatter';
+  analysis: string;
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  points: ScatterPoint[];
+  fit: FitLinePoint[];
+}
+
+/** Residual diagnostics: conditional residuals against predicted values, and a normal Q-Q plot. */
+export interface ResidualsFigure {
+  kind: 'residuals';
+  model: string;
+  points: { predicted: number; residual: number; subject?: string }[];
+  qq: { theoretical: number; sample: number }[];
+}
+
+export type Figure = ObservedMeansFigure | TrajectoriesFigure | CovariateScatterFigure | AnalysisScatterFigure | ResidualsFigure;

@@ -1,0 +1,57 @@
+/** Hover: keyword documentation, the expanded model on `model`, column summaries on column names. */
+import { CstUtils, GrammarAST, type LangiumDocument } from 'langium';
+import { MultilineCommentHoverProvider } from 'langium/lsp';
+import type { Hover, HoverParams } from 'vscode-languageserver';
+import { isColumnRef, isCovType, isModelBlock, isSensitivityBlock, isStudyFile, type StudyFile } from '../generated/ast.js';
+import { COVARIANCE_DOCS, KEYWORD_DOCS } from '../keyword-docs.js';
+import { describeModel, effectiveModel, effectiveSensitivity, studyInfo, unquote } from '../semantics.js';
+import { loadData, resolveDataPath } from '../data-cache.js';
+
+const md = (value: string): Hover => ({ contents: { kind: 'markdown', value } });
+
+export class StudyHoverProvider extends MultilineCommentHoverProvider {
+  override async getHoverContent(document: LangiumDocument, params: HoverParams): Promise<Hover | undefined> {
+    try {
+      const root = document.parseResult.value;
+      if (!root.$cstNode || !isStudyFile(root)) return undefined;
+      const offset = document.textDocument.offsetAt(params.position);
+      const leaf = CstUtils.findLeafNodeAtOffset(root.$cstNode, offset);
+      if (!leaf) return undefined;
+      const node = leaf.astNode;
+      const info = studyInfo(root as StudyFile);
+      const subject = info.subject?.column?.column;
+      const isKw = GrammarAST.isKeyword(leaf.grammarSource);
+      if (isModelBlock(node) && (isKw ? leaf.text === 'model' : leaf.text === node.name)) {
+        return md(`${KEYWORD_DOCS.model}\n\n${describeModel(effectiveModel(node), subject)}`);
+      }
+      if (isSensitivityBlock(node) && (isKw ? leaf.text === 'sensitivity' : true)) {
+        const m = effectiveSensitivity(node, root as StudyFile);
+        return md(`${KEYWORD_DOCS.sensitivity}${m ? `\n\n${describeModel(m, subject)}` : ''}`);
+      }
+      if (isKw) {
+        const doc = KEYWORD_DOCS[leaf.text];
+        return doc ? md(doc) : undefined;
+      }
+      if (isCovType(node)) {
+        const doc = COVARIANCE_DOCS[node.name];
+        return doc ? md(doc) : undefined;
+      }
+      if (isColumnRef(node)) {
+        const let_ = info.lets.find((l) => l.name === node.column);
+        if (let_) return md(`\`${node.column}\` — derived: ${let_.$cstNode?.text.replace(/\s+/g, ' ').replace(/^let\s+/, '')}`);
+        if (info.data?.path) {
+          const load = loadData(resolveDataPath(document.uri, unquote(info.data.path)));
+          const c = load.ok ? load.data.columns.find((x) => x.name === node.column) : undefined;
+          if (c) {
+            const lv = c.distinct.length <= 12 ? `levels ${c.distinct.join(', ')}` : `${c.distinct.length} distinct values`;
+            return md(`\`${c.name}\` — ${c.kind} column of ${unquote(info.data.path)}: ${lv}; ${c.missing} missing`);
+          }
+        }
+        return undefined;
+      }
+      return await super.getHoverContent(document, params);
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,50 @@
+/** Semantic highlighting: data columns, derived variables, keywords, numbers, strings, structure names. */
+import { CstUtils, GrammarAST, type AstNode } from 'langium';
+import { AbstractSemanticTokenProvider, type SemanticTokenAcceptor } from 'langium/lsp';
+import { SemanticTokenModifiers, SemanticTokenTypes } from 'vscode-languageserver';
+import {
+  isAnalysisBlock,
+  isColumnRef,
+  isCovType,
+  isLetDecl,
+  isLiteral,
+  isModelBlock,
+  isSensitivityBlock,
+  isStudyFile,
+  type StudyFile,
+} from '../generated/ast.js';
+
+export class StudySemanticTokenProvider extends AbstractSemanticTokenProvider {
+  private lets = new Set<string>();
+
+  protected highlightElement(node: AstNode, acceptor: SemanticTokenAcceptor): void | 'prune' | undefined {
+    if (isStudyFile(node)) {
+      this.lets = new Set((node as StudyFile).elements.filter(isLetDecl).map((l) => l.name));
+    }
+    // keywords that belong to this node
+    if (node.$cstNode && !isColumnRef(node)) {
+      for (const leaf of CstUtils.flattenCst(node.$cstNode)) {
+        if (leaf.astNode === node && GrammarAST.isKeyword(leaf.grammarSource) && /^[A-Za-z]/.test(leaf.text)) {
+          acceptor({ cst: leaf, type: SemanticTokenTypes.keyword });
+        }
+      }
+    }
+    if (isColumnRef(node)) {
+      const derived = this.lets.has(node.column);
+      acceptor({ node, property: 'column', type: derived ? SemanticTokenTypes.variable : SemanticTokenTypes.property, modifier: derived ? [] : [SemanticTokenModifiers.readonly] });
+    } else if (isLetDecl(node)) {
+      acceptor({ node, property: 'name', type: SemanticTokenTypes.variable, modifier: SemanticTokenModifiers.declaration });
+    } else if (isLiteral(node)) {
+      if (node.text !== undefined) acceptor({ node, property: 'text', type: SemanticTokenTypes.string });
+      else acceptor({ node, property: 'number', type: SemanticTokenTypes.number });
+    } else if (isCovType(node)) {
+      acceptor({ node, property: 'name', type: SemanticTokenTypes.enumMember });
+    } else if (isModelBlock(node) || isAnalysisBlock(node)) {
+      acceptor({ node, property: 'name', type: SemanticTokenTypes.class, modifier: SemanticTokenModifiers.declaration });
+    } else if (isSensitivityBlock(node)) {
+      if (node.name) acceptor({ node, property: 'name', type: SemanticTokenTypes.class, modifier: SemanticTokenModifiers.declaration });
+      acceptor({ node, property: 'base', type: SemanticTokenTypes.class });
+    }
+    return undefined;
+  }
+}

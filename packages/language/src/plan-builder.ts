@@ -1,0 +1,276 @@
+/**
+ * From a parsed `.study` document to the engine's `StudyPlan`.
+ */
+import type { LangiumDocument } from 'langium';
+import type {
+  AnalysisSpec,
+  CovarianceType,
+  Dataset,
+  DerivedSpec,
+  DfMethod,
+  InformationCriterion,
+  LsMeansSpec,
+  ModelSpec,
+  PlannedAnalysis,
+  PlannedModel,
+  RandomSpec,
+  RowExpr,
+  RowFilter,
+  StudyPlan,
+  SubjectExpr,
+  SubjectValue,
+  Term,
+} from '@study/engine';
+import {
+  isBinaryExpr,
+  isCondition,
+  isCorrelateStmt,
+  isFilterStmt,
+  isNotExpr,
+  isPairedStmt,
+  isStudyFile,
+  type AnalysisBlock,
+  type FilterStmt,
+  type RowExpr as RowExprNode,
+  type StudyFile,
+  type SubjectExpr as SubjectExprNode,
+  type SubjectValue as SubjectValueNode,
+  type LevelRef,
+} from './generated/ast.js';
+import {
+  allModels,
+  effectTerm,
+  fixedTerms,
+  hasGSide,
+  hasRSide,
+  literalValue,
+  nodeText,
+  repeatedLevels,
+  studyInfo,
+  unquote,
+  type EffectiveModel,
+} from './semantics.js';
+import { loadData, resolveDataPath } from './data-cache.js';
+
+/** Thrown by `buildPlan` for a document with errors. */
+export class StudyPlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StudyPlanError';
+  }
+}
+
+export const COVARIANCE_TYPES: readonly CovarianceType[] = ['VC', 'CS', 'AR1', 'UN', 'CSH', 'ARH1', 'TOEP'];
+
+export interface BuildPlanOptions {
+  /** the data, if already read; otherwise read (cached) from the spec's `data` file when it can be */
+  data?: Dataset;
+}
+
+export function rowExpr(e: RowExprNode): RowExpr {
+  if (isBinaryExpr(e)) return { kind: e.op, left: rowExpr(e.left), right: rowExpr(e.right) };
+  if (isNotExpr(e)) return { kind: 'not', expr: rowExpr(e.expr) };
+  if (isCondition(e)) {
+    const column = e.column.column;
+    if (e.isMissing) {
+      const m: RowExpr = { kind: 'missing', column };
+      return e.negated ? { kind: 'not', expr: m } : m;
+    }
+    if (e.op && e.value) return { kind: 'compare', column, op: e.op, value: literalValue(e.value) };
+    return { kind: 'in', column, values: e.values.map(literalValue) };
+  }
+  throw new Error(`unexpected expression ${(e as { $type: string }).$type}`);
+}
+
+export function rowFilter(f: FilterStmt): RowFilter {
+  return { mode: f.mode, expr: rowExpr(f.expr) };
+}
+
+function isCovType(s: string): s is CovarianceType {
+  return (COVARIANCE_TYPES as readonly string[]).includes(s);
+}
+
+/** The engine's ModelSpec and rows of one fitted model. */
+export function plannedModel(m: EffectiveModel, studySubject: string | undefined, data?: Dataset): PlannedModel {
+  const fixed = fixedTerms(m);
+  const rep = m.repeated?.effect.column;
+  const factorNames = m.factors.map((f) => f.column);
+  const covariateNames = new Set(m.covariates.map((c) => c.column));
+  const classes: string[] = [];
+  const addClass = (c: string) => {
+    if (!classes.includes(c)) classes.push(c);
+  };
+  if (rep) addClass(rep);
+  factorNames.forEach(addClass);
+  // variables used in fixed or random terms without a declaration: text columns are classes
+  const used: string[] = [...fixed.flat()];
+  for (const r of m.randoms) for (const e of r.effects) if (e.effect) used.push(...effectTerm(e.effect));
+  for (const v of used) {
+    if (covariateNames.has(v) || classes.includes(v)) continue;
+    const col = data?.columns.find((c) => c.name === v);
+    if (col && col.kind === 'text') addClass(v);
+  }
+
+  const rSide = hasRSide(m);
+  const randomSubject = m.randoms.some((r) => r.subjectOnly);
+  const subject = rSide || randomSubject ? studySubject : undefined;
+  const random: RandomSpec[] = [];
+  for (const r of m.randoms) {
+    if (r.subjectOnly) {
+      if (!rSide) random.push({ terms: [[]], subject: studySubject, type: 'VC' });
+      continue;
+    }
+    const terms: Term[] = r.effects.map((e) => (e.intercept ? [] : effectTerm(e.effect!)));
+    const type = r.type?.name === 'UN' ? 'UN' : 'VC';
+    random.push({ terms, subject: r.subject?.column, type });
+  }
+
+  let repeated: ModelSpec['repeated'];
+  if (m.select) {
+    const candidates = m.select.candidates.map((c) => c.name).filter(isCovType);
+    repeated = {
+      effect: rep,
+      type: candidates[0] ?? 'VC',
+      candidates,
+      criterion: (m.select.criterion ?? 'AIC') as InformationCriterion,
+    };
+  } else if (m.cov) {
+    repeated = { effect: rep, type: isCovType(m.cov.type.name) ? m.cov.type.name : 'VC' };
+  } else if (rep) {
+    repeated = { effect: rep, type: 'VC' };
+  }
+
+  const gSide = hasGSide(m);
+  const ddfm: DfMethod = m.df
+    ? m.df.method
+    : gSide
+      ? 'containment'
+      : rSide && subject
+        ? 'between-within'
+        : 'residual';
+
+  const lsmeans: LsMeansSpec[] = m.compares.map((c) => ({
+    effect: effectTerm(c.effect).join('*'),
+    pairwise: c.pairwise,
+    adjust: c.adjust ?? 'none',
+  }));
+
+  const spec: ModelSpec = {
+    name: m.name,
+    response: m.outcome?.outcome.column ?? '',
+    subject,
+    classes,
+    fixed,
+    intercept: !m.fixed?.noIntercept,
+    repeated,
+    random,
+    method: m.method?.method ?? 'REML',
+    ddfm,
+    tests: m.tests.length ? m.tests.flatMap((t) => t.effects.map(effectTerm)) : undefined,
+    estimates: m.estimates.map((e) => ({
+      kind: 'slope-at-levels' as const,
+      covariate: e.covariate.column,
+      factor: e.factor.column,
+      ...(e.label ? { label: unquote(e.label) } : {}),
+    })),
+    lsmeans,
+  };
+  if (spec.subject === undefined) delete spec.subject;
+  if (spec.repeated === undefined) delete spec.repeated;
+  if (spec.tests === undefined) delete spec.tests;
+
+  const filters = m.filters.map(rowFilter);
+  const planned: PlannedModel = { spec, filters };
+  if (m.repeated && rep) {
+    const levels = repeatedLevels(m.repeated, data);
+    if (levels) {
+      planned.repeatedLevels = levels;
+      filters.push({ mode: 'where', expr: { kind: 'in', column: rep, values: levels } });
+    }
+  }
+  return planned;
+}
+
+function subjectValue(v: SubjectValueNode): SubjectValue {
+  return v.at ? { variable: v.variable.column, at: levelRef(v.at) } : { variable: v.variable.column };
+}
+
+function levelRef(l: LevelRef): { column: string; level: number | string } {
+  return { column: l.column.column, level: literalValue(l.level) };
+}
+
+function subjectExpr(e: SubjectExprNode): SubjectExpr {
+  return e.right ? { kind: 'difference', left: subjectValue(e.left), right: subjectValue(e.right) } : { kind: 'value', value: subjectValue(e.left) };
+}
+
+function plannedAnalysis(a: AnalysisBlock): PlannedAnalysis {
+  const filters: RowFilter[] = [];
+  const tests: AnalysisSpec[] = [];
+  for (const s of a.statements) {
+    if (isFilterStmt(s)) filters.push(rowFilter(s));
+    else if (isPairedStmt(s)) {
+      const left = subjectValue(s.left);
+      const right = s.right ? subjectValue(s.right) : { variable: left.variable, at: levelRef(s.rightLevel!) };
+      const label = s.label ? unquote(s.label) : nodeText(s).replace(/^paired\s+/, '').replace(/\s*;$/, '');
+      tests.push({ kind: 'paired-t', label, left, right });
+    } else if (isCorrelateStmt(s)) {
+      const label = s.label ? unquote(s.label) : nodeText(s).replace(/^correlate\s+/, '').replace(/\s*;$/, '');
+      tests.push({ kind: 'correlation', label, x: subjectExpr(s.x), y: subjectExpr(s.y) });
+    }
+  }
+  return { name: a.name, filters, tests };
+}
+
+/**
+ * The plan of a spec. `source` is a parsed document (its URI locates the data file, read to resolve
+ * level ranges like `2..6`) or its root node. Call it on a document without errors: unresolved parts
+ * are left out rather than reported.
+ */
+export function buildPlan(source: LangiumDocument | StudyFile, options: BuildPlanOptions = {}): StudyPlan {
+  if (!isStudyFile(source)) {
+    const doc = source as LangiumDocument;
+    const syntax = doc.parseResult.lexerErrors.length + doc.parseResult.parserErrors.length;
+    const errors = (doc.diagnostics ?? []).filter((d) => d.severity === 1);
+    if (syntax > 0 || errors.length > 0) {
+      const first = errors[0];
+      const where = first ? ` (first: line ${first.range.start.line + 1}: ${first.message})` : '';
+      throw new StudyPlanError(`cannot build a plan: the spec has ${Math.max(errors.length, syntax)} error${Math.max(errors.length, syntax) > 1 ? 's' : ''}${where}`);
+    }
+  }
+  const root = (isStudyFile(source) ? source : (source as LangiumDocument).parseResult.value) as StudyFile;
+  const uri = isStudyFile(source) ? root.$document?.uri : (source as LangiumDocument).uri;
+  const info = studyInfo(root);
+  const dataPath = info.data?.path ? unquote(info.data.path) : '';
+  let data = options.data;
+  if (!data && dataPath) {
+    const load = loadData(resolveDataPath(uri, dataPath));
+    if (load.ok) data = load.data;
+  }
+  const studySubject = info.subject?.column.column;
+  const derived: DerivedSpec[] = info.lets.map((l) => ({
+    kind: l.percent ? 'percent-change' : 'change',
+    name: l.name,
+    variable: l.variable.column,
+    by: l.by.column,
+    baseline: literalValue(l.baseline),
+  }));
+  const plan: StudyPlan = {
+    dataPath,
+    derived,
+    filters: info.filters.map(rowFilter),
+    models: allModels(root).map((m) => plannedModel(m, studySubject, data)),
+    analyses: info.analyses.map(plannedAnalysis),
+  };
+  if (info.title) plan.title = unquote(info.title.title);
+  if (studySubject) plan.subject = studySubject;
+  return { ...(plan.title !== undefined ? { title: plan.title } : {}), ...plan };
+}
+
+export function derivedNames(root: StudyFile): string[] {
+  return studyInfo(root).lets.map((l) => l.name);
+}
+
+/** Build the plan of one model (or sensitivity variant) by name. */
+export function buildModelPlan(source: LangiumDocument | StudyFile, name: string, options: BuildPlanOptions = {}): PlannedModel | undefined {
+  return buildPlan(source, options).models.find((m) => m.spec.name === name);
+}

@@ -1,0 +1,352 @@
+/**
+ * The meaning of a parsed spec, shared by the validator, hover and `buildPlan`: the study-level
+ * statements, each model as it is fitted (sensitivity variants applied), fixed-effect expansion.
+ */
+import { AstUtils, type AstNode, type LangiumDocument } from 'langium';
+import type { Dataset, Term } from '@study/engine';
+import {
+  isAddStmt,
+  isAnalysisBlock,
+  isCompareStmt,
+  isCovariateStmt,
+  isCovStmt,
+  isDataDecl,
+  isDfStmt,
+  isDropStmt,
+  isEstimateStmt,
+  isFactorStmt,
+  isFilterStmt,
+  isFixedStmt,
+  isLetDecl,
+  isMethodStmt,
+  isModelBlock,
+  isOutcomeStmt,
+  isRandomStmt,
+  isRepeatedStmt,
+  isSelectCovStmt,
+  isSensitivityBlock,
+  isStudyTitle,
+  isSubjectDecl,
+  isTestStmt,
+  type AnalysisBlock,
+  type ColumnRef,
+  type CompareStmt,
+  type CovariateStmt,
+  type CovStmt,
+  type DataDecl,
+  type DfStmt,
+  type Effect,
+  type EstimateStmt,
+  type FactorStmt,
+  type FilterStmt,
+  type FixedStmt,
+  type FormulaTerm,
+  type LetDecl,
+  type Literal,
+  type MethodStmt,
+  type ModelBlock,
+  type ModelStatement,
+  type OutcomeStmt,
+  type RandomStmt,
+  type RepeatedStmt,
+  type SelectCovStmt,
+  type SensitivityBlock,
+  type SensitivityStatement,
+  type StudyFile,
+  type StudyTitle,
+  type SubjectDecl,
+  type TestStmt,
+} from './generated/ast.js';
+
+export interface StudyInfo {
+  root: StudyFile;
+  title?: StudyTitle;
+  data?: DataDecl;
+  subject?: SubjectDecl;
+  lets: LetDecl[];
+  filters: FilterStmt[];
+  models: ModelBlock[];
+  sensitivities: SensitivityBlock[];
+  analyses: AnalysisBlock[];
+}
+
+export function studyInfo(root: StudyFile): StudyInfo {
+  const info: StudyInfo = { root, lets: [], filters: [], models: [], sensitivities: [], analyses: [] };
+  for (const el of root.elements) {
+    if (isStudyTitle(el)) info.title ??= el;
+    else if (isDataDecl(el)) info.data ??= el;
+    else if (isSubjectDecl(el)) info.subject ??= el;
+    else if (isLetDecl(el)) info.lets.push(el);
+    else if (isFilterStmt(el)) info.filters.push(el);
+    else if (isModelBlock(el)) info.models.push(el);
+    else if (isSensitivityBlock(el)) info.sensitivities.push(el);
+    else if (isAnalysisBlock(el)) info.analyses.push(el);
+  }
+  return info;
+}
+
+/** A model as it is fitted: the statements of a `model` block, with a sensitivity variant applied. */
+export interface EffectiveModel {
+  name: string;
+  model: ModelBlock;
+  sensitivity?: SensitivityBlock;
+  outcome?: OutcomeStmt;
+  repeated?: RepeatedStmt;
+  covariates: ColumnRef[];
+  factors: ColumnRef[];
+  fixed?: FixedStmt;
+  randoms: RandomStmt[];
+  cov?: CovStmt;
+  select?: SelectCovStmt;
+  method?: MethodStmt;
+  df?: DfStmt;
+  tests: TestStmt[];
+  estimates: EstimateStmt[];
+  compares: CompareStmt[];
+  filters: FilterStmt[];
+}
+
+function emptyModel(model: ModelBlock): EffectiveModel {
+  return { name: model.name, model, covariates: [], factors: [], randoms: [], tests: [], estimates: [], compares: [], filters: [] };
+}
+
+function applyStatement(m: EffectiveModel, s: ModelStatement, replace: boolean, replaced: Set<string>): void {
+  // In a sensitivity block, a statement replaces the base model's statements of its kind (once).
+  const fresh = (kind: string): boolean => {
+    if (!replace || replaced.has(kind)) return false;
+    replaced.add(kind);
+    return true;
+  };
+  if (isOutcomeStmt(s)) m.outcome = s;
+  else if (isRepeatedStmt(s)) m.repeated = s;
+  else if (isCovariateStmt(s)) {
+    if (fresh('covariate')) m.covariates = [];
+    m.covariates.push(...s.columns);
+  } else if (isFactorStmt(s)) {
+    if (fresh('factor')) m.factors = [];
+    m.factors.push(...s.columns);
+  } else if (isFixedStmt(s)) m.fixed = s;
+  else if (isRandomStmt(s)) {
+    if (fresh('random')) m.randoms = [];
+    m.randoms.push(s);
+  } else if (isCovStmt(s)) {
+    m.cov = s;
+    m.select = undefined;
+  } else if (isSelectCovStmt(s)) {
+    m.select = s;
+    m.cov = undefined;
+  } else if (isMethodStmt(s)) m.method = s;
+  else if (isDfStmt(s)) m.df = s;
+  else if (isTestStmt(s)) {
+    if (fresh('test')) m.tests = [];
+    m.tests.push(s);
+  } else if (isEstimateStmt(s)) {
+    if (fresh('estimate')) m.estimates = [];
+    m.estimates.push(s);
+  } else if (isCompareStmt(s)) {
+    if (fresh('compare')) m.compares = [];
+    m.compares.push(s);
+  } else if (isFilterStmt(s)) m.filters.push(s);
+}
+
+export function effectiveModel(model: ModelBlock): EffectiveModel {
+  const m = emptyModel(model);
+  const none = new Set<string>();
+  for (const s of model.statements) applyStatement(m, s, false, none);
+  return m;
+}
+
+/** The sensitivity blocks of a file, with the name each fitted variant gets. */
+export function sensitivityName(s: SensitivityBlock, root: StudyFile): string {
+  if (s.name) return s.name;
+  const baseName = s.base?.$refText ?? '?';
+  const siblings = root.elements.filter((e): e is SensitivityBlock => isSensitivityBlock(e) && !e.name && (e.base?.$refText ?? '?') === baseName);
+  return `${baseName} (sensitivity ${siblings.indexOf(s) + 1})`;
+}
+
+export function effectiveSensitivity(s: SensitivityBlock, root: StudyFile): EffectiveModel | undefined {
+  const base = s.base?.ref;
+  if (!base) return undefined;
+  const m = effectiveModel(base);
+  m.name = sensitivityName(s, root);
+  m.sensitivity = s;
+  m.filters = [...m.filters];
+  m.covariates = [...m.covariates];
+  m.factors = [...m.factors];
+  m.randoms = [...m.randoms];
+  m.estimates = [...m.estimates];
+  m.compares = [...m.compares];
+  const replaced = new Set<string>();
+  for (const st of s.statements as SensitivityStatement[]) {
+    if (isAddStmt(st)) applyStatement(m, st.statement, false, replaced);
+    else if (isDropStmt(st)) {
+      const names = new Set(st.columns.map((c) => c.column));
+      if (st.kind === 'covariate') m.covariates = m.covariates.filter((c) => !names.has(c.column));
+      else m.factors = m.factors.filter((c) => !names.has(c.column));
+    } else applyStatement(m, st, true, replaced);
+  }
+  return m;
+}
+
+/** Every model fitted by the file, in order: models, then sensitivity variants where they are written. */
+export function allModels(root: StudyFile): EffectiveModel[] {
+  const out: EffectiveModel[] = [];
+  for (const el of root.elements) {
+    if (isModelBlock(el)) out.push(effectiveModel(el));
+    else if (isSensitivityBlock(el)) {
+      const m = effectiveSensitivity(el, root);
+      if (m) out.push(m);
+    }
+  }
+  return out;
+}
+
+export function effectTerm(e: Effect | undefined): Term {
+  return (e?.variables ?? []).map((v) => v?.column).filter((c): c is string => typeof c === 'string');
+}
+
+export function termKey(t: Term): string {
+  return [...t].sort().join('*');
+}
+
+export function termText(t: Term): string {
+  return t.length === 0 ? 'intercept' : t.join('*');
+}
+
+/**
+ * R-like expansion of one formula term: `*` crosses (all sub-products), `:` joins into one interaction
+ * and binds tighter, so `a*b:c` is a + b:c + a:b:c.
+ */
+export function expandFormulaTerm(t: FormulaTerm): Term[] {
+  const groups: string[][] = [[]];
+  t.factors.forEach((f, i) => {
+    if (i > 0 && t.ops[i - 1] === '*') groups.push([]);
+    if (typeof f?.column === 'string') groups[groups.length - 1].push(f.column);
+  });
+  if (groups.some((g) => g.length === 0)) return groups.filter((g) => g.length > 0);
+  const out: Term[] = [];
+  const n = groups.length;
+  // subsets in the order: by size, then lexicographic by position (a, b, a*b for a*b)
+  const subsets: number[][] = [];
+  for (let mask = 1; mask < 1 << n; mask++) {
+    const idx: number[] = [];
+    for (let i = 0; i < n; i++) if (mask & (1 << i)) idx.push(i);
+    subsets.push(idx);
+  }
+  subsets.sort((a, b) => a.length - b.length || a.join(',').localeCompare(b.join(',')));
+  for (const s of subsets) out.push(s.flatMap((i) => groups[i]));
+  return out;
+}
+
+export function dedupeTerms(terms: Term[]): Term[] {
+  const seen = new Set<string>();
+  return terms.filter((t) => {
+    const k = termKey(t);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** The fixed-effects terms of a model: its `fixed` formula, or the repeated factor crossed with each covariate/factor. */
+export function fixedTerms(m: EffectiveModel): Term[] {
+  if (m.fixed) return dedupeTerms(m.fixed.terms.flatMap(expandFormulaTerm));
+  const rep = m.repeated?.effect?.column;
+  const others = [...m.covariates, ...m.factors].map((c) => c?.column).filter((c): c is string => typeof c === 'string' && c !== rep);
+  const terms: Term[] = [];
+  if (rep) terms.push([rep]);
+  for (const o of others) terms.push([o]);
+  if (rep) for (const o of others) terms.push([rep, o]);
+  return dedupeTerms(terms);
+}
+
+/** Does the model have an R-side structure (`cov` or `select cov`)? */
+export function hasRSide(m: EffectiveModel): boolean {
+  return !!(m.cov || m.select);
+}
+
+/** Does the model have G-side random effects? (`random subject` is one only without an R-side structure.) */
+export function hasGSide(m: EffectiveModel): boolean {
+  return m.randoms.some((r) => (r.subjectOnly ? !hasRSide(m) : r.effects.length > 0));
+}
+
+export function literalValue(l: Literal): number | string {
+  if (l.text !== undefined) return unquote(l.text);
+  return (l.negative ? -1 : 1) * (l.number ?? 0);
+}
+
+/** STRING values arrive unquoted and unescaped (Langium's value converter); kept as the one place to change that. */
+export function unquote(s: string): string {
+  return s;
+}
+
+export function literalText(l: Literal): string {
+  const v = literalValue(l);
+  return typeof v === 'number' ? String(v) : v;
+}
+
+/** The levels a `repeated` statement keeps, given the data (numeric ranges select the data's levels in range). */
+export function repeatedLevels(r: RepeatedStmt, data?: Dataset): (number | string)[] | undefined {
+  if (!r.from) return undefined;
+  const from = literalValue(r.from);
+  if (r.range && r.to) {
+    const to = literalValue(r.to);
+    if (typeof from !== 'number' || typeof to !== 'number') return [from, to];
+    const col = data?.columns.find((c) => c.name === r.effect.column);
+    if (col && col.kind === 'numeric') {
+      return col.distinct
+        .map(Number)
+        .filter((v) => v >= Math.min(from, to) && v <= Math.max(from, to))
+        .sort((a, b) => a - b);
+    }
+    const out: number[] = [];
+    if (Number.isInteger(from) && Number.isInteger(to)) for (let v = from; v <= to; v++) out.push(v);
+    return out;
+  }
+  return [from, ...r.levels.map(literalValue)];
+}
+
+export function containingDocument(node: AstNode): LangiumDocument | undefined {
+  try {
+    return AstUtils.getDocument(node);
+  } catch {
+    return undefined;
+  }
+}
+
+export function variablesOf(covs: CovariateStmt[] | FactorStmt[]): string[] {
+  return covs.flatMap((c) => c.columns.map((x) => x.column));
+}
+
+/** Source text of a node, whitespace collapsed. */
+export function nodeText(node: AstNode | undefined): string {
+  return (node?.$cstNode?.text ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/** One-line description of the fitted model (used by hover). */
+export function describeModel(m: EffectiveModel, subject?: string): string {
+  const terms = fixedTerms(m);
+  const rhs = terms.length ? terms.map(termText).join(' + ') : '1';
+  const lines = [`**${m.name}**: \`${m.outcome?.outcome.column ?? '?'} = ${rhs}\``];
+  if (m.fixed?.noIntercept) lines.push('no intercept');
+  if (m.repeated) {
+    const lv = m.repeated.from ? ` (levels ${nodeText(m.repeated).replace(/^repeated\s+\S+\s*/, '').replace(/;$/, '')})` : '';
+    lines.push(`repeated: \`${m.repeated.effect.column}\`${lv}`);
+  }
+  const sub = hasRSide(m) || m.randoms.some((r) => r.subjectOnly) ? subject : undefined;
+  if (m.select) {
+    lines.push(`R-side covariance: best of ${m.select.candidates.map((c) => c.name).join(', ')} by ${m.select.criterion ?? 'AIC'}${sub ? ` (subject ${sub})` : ''}`);
+  } else if (m.cov) lines.push(`R-side covariance: ${m.cov.type.name}${sub ? ` (subject ${sub})` : ''}`);
+  for (const r of m.randoms) {
+    if (r.subjectOnly) {
+      if (!hasRSide(m)) lines.push(`random: intercept by ${subject ?? '?'} (VC)`);
+    } else {
+      const effs = r.effects.map((e) => (e.intercept ? 'intercept' : termText(effectTerm(e.effect!)))).join(', ');
+      lines.push(`random: ${effs}${r.subject ? ` by ${r.subject.column}` : ''} (${r.type?.name ?? 'VC'})`);
+    }
+  }
+  const gSide = hasGSide(m);
+  const ddfm = m.df?.method ?? (gSide ? 'containment' : hasRSide(m) && sub ? 'between-within' : 'residual');
+  lines.push(`method ${m.method?.method ?? 'REML'}${m.method ? '' : ' (default)'}, df ${ddfm}${m.df ? '' : ' (default)'}`);
+  return lines.join('  \n');
+}

@@ -1,0 +1,113 @@
+/**
+ * Dependency injection for the Study language: Langium's default services plus the Study validator
+ * and LSP providers. `createStudyServices` is the entry point for the language server and for tests.
+ */
+import {
+  DefaultDocumentBuilder,
+  DocumentState,
+  EmptyFileSystem,
+  inject,
+  URI,
+  type LangiumSharedCoreServices,
+  type Module,
+} from 'langium';
+import {
+  createDefaultModule,
+  createDefaultSharedModule,
+  type DefaultSharedModuleContext,
+  type LangiumServices,
+  type LangiumSharedServices,
+  type PartialLangiumServices,
+  type PartialLangiumSharedServices,
+} from 'langium/lsp';
+import type { CancellationToken } from 'vscode-languageserver';
+import { StudyGeneratedModule, StudyGeneratedSharedModule } from './generated/module.js';
+import { registerValidationChecks, StudyValidator } from './study-validator.js';
+import { StudyCompletionProvider } from './lsp/completion.js';
+import { StudyHoverProvider } from './lsp/hover.js';
+import { StudyDefinitionProvider } from './lsp/definition.js';
+import { StudyCodeActionProvider } from './lsp/code-actions.js';
+import { StudyDocumentSymbolProvider } from './lsp/symbols.js';
+import { StudyFormatter } from './lsp/formatter.js';
+import { StudySemanticTokenProvider } from './lsp/semantic-tokens.js';
+import { clearDataCache, resolveDataPath } from './data-cache.js';
+import { isStudyFile, type StudyFile } from './generated/ast.js';
+import { studyInfo, unquote } from './semantics.js';
+
+export type StudyAddedServices = {
+  validation: {
+    StudyValidator: StudyValidator;
+  };
+};
+
+export type StudyServices = LangiumServices & StudyAddedServices;
+
+export const StudyModule: Module<StudyServices, PartialLangiumServices & StudyAddedServices> = {
+  validation: {
+    StudyValidator: () => new StudyValidator(),
+  },
+  lsp: {
+    CompletionProvider: (services) => new StudyCompletionProvider(services),
+    DefinitionProvider: (services) => new StudyDefinitionProvider(services),
+    HoverProvider: (services) => new StudyHoverProvider(services),
+    CodeActionProvider: () => new StudyCodeActionProvider(),
+    DocumentSymbolProvider: () => new StudyDocumentSymbolProvider(),
+    Formatter: () => new StudyFormatter(),
+    SemanticTokenProvider: (services) => new StudySemanticTokenProvider(services),
+  },
+};
+
+/**
+ * Re-validates the specs that read a data file when that file changes on disk (the client reports
+ * it through workspace/didChangeWatchedFiles; Langium watches every file).
+ */
+export class StudyDocumentBuilder extends DefaultDocumentBuilder {
+  constructor(services: LangiumSharedCoreServices) {
+    super(services);
+  }
+
+  override async update(changed: URI[], deleted: URI[], cancelToken?: CancellationToken): Promise<void> {
+    const others = [...changed, ...deleted].filter((u) => !u.path.endsWith('.study')).map((u) => u.fsPath);
+    if (others.length) {
+      const changedPaths = new Set(others);
+      for (const doc of this.langiumDocuments.all) {
+        const root = doc.parseResult?.value;
+        if (!isStudyFile(root)) continue;
+        const data = studyInfo(root as StudyFile).data;
+        if (!data?.path) continue;
+        const p = resolveDataPath(doc.uri, unquote(data.path));
+        if (changedPaths.has(p)) {
+          clearDataCache(p);
+          if (doc.state > DocumentState.ComputedScopes) this.resetToState(doc, DocumentState.ComputedScopes);
+        }
+      }
+    }
+    return super.update(changed, deleted, cancelToken);
+  }
+}
+
+export const StudySharedModule: Module<LangiumSharedServices, PartialLangiumSharedServices> = {
+  workspace: {
+    DocumentBuilder: (shared) => new StudyDocumentBuilder(shared),
+  },
+};
+
+/**
+ * Creates the shared and the Study services. Without a file system (`EmptyFileSystem`) the services
+ * still read data files through node:fs for validation; the file system only serves workspace loading.
+ */
+export function createStudyServices(context: Partial<DefaultSharedModuleContext> = {}): {
+  shared: LangiumSharedServices;
+  Study: StudyServices;
+} {
+  const ctx: DefaultSharedModuleContext = { ...EmptyFileSystem, ...context } as DefaultSharedModuleContext;
+  const shared = inject(createDefaultSharedModule(ctx), StudyGeneratedSharedModule, StudySharedModule);
+  const Study = inject(createDefaultModule({ shared }), StudyGeneratedModule, StudyModule);
+  shared.ServiceRegistry.register(Study);
+  registerValidationChecks(Study);
+  if (!context.connection) {
+    // headless use: no configuration provider messages will arrive
+    shared.workspace.ConfigurationProvider.initialized({});
+  }
+  return { shared, Study };
+}

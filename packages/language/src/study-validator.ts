@@ -1,0 +1,620 @@
+/**
+ * Validation of a spec against its data file. Every check is guarded: a bad spec or bad data gives
+ * diagnostics, never an exception out of the language server.
+ */
+import { AstUtils, type AstNode, type ValidationAcceptor, type ValidationChecks, type ValidationSeverity } from 'langium';
+import { applyFilters, type ColumnInfo, type Dataset, type Value } from '@study/engine';
+import {
+  isColumnRef,
+  isCondition,
+  isCorrelateStmt,
+  isDataDecl,
+  isFilterStmt,
+  isLetDecl,
+  isLevelRef,
+  isPairedStmt,
+  isStudyTitle,
+  isSubjectDecl,
+  isSubjectValue,
+  isRepeatedStmt,
+  isFactorStmt,
+  isRandomStmt,
+  isDropStmt,
+  type ColumnRef,
+  type Condition,
+  type CovType,
+  type Literal,
+  type ModelBlock,
+  type SensitivityBlock,
+  type StudyAstType,
+  type StudyFile,
+} from './generated/ast.js';
+import type { StudyServices } from './study-module.js';
+import { loadData, resolveDataPath } from './data-cache.js';
+import {
+  allModels,
+  effectiveModel,
+  effectTerm,
+  fixedTerms,
+  literalText,
+  literalValue,
+  repeatedLevels,
+  studyInfo,
+  termKey,
+  termText,
+  unquote,
+  type EffectiveModel,
+  type StudyInfo,
+} from './semantics.js';
+import { closest } from './suggest.js';
+import { COVARIANCE_TYPES, rowFilter } from './plan-builder.js';
+
+/** Diagnostic codes (also in docs/language.md). */
+export const Codes = {
+  duplicateStatement: 'duplicate-statement',
+  noData: 'no-data',
+  dataError: 'data-error',
+  unknownColumn: 'unknown-column',
+  letBeforeDefinition: 'let-before-definition',
+  duplicateLet: 'duplicate-let',
+  letShadowsColumn: 'let-shadows-column',
+  notNumeric: 'not-numeric',
+  covariateNotNumeric: 'covariate-not-numeric',
+  unknownLevel: 'unknown-level',
+  rangeNotNumeric: 'range-not-numeric',
+  subjectConstant: 'subject-constant',
+  subjectMissing: 'subject-missing',
+  subjectUnique: 'subject-unique',
+  noSubject: 'no-subject',
+  duplicateObservation: 'duplicate-observation',
+  unknownCovType: 'unknown-cov-type',
+  randomType: 'random-type',
+  unidentifiable: 'unidentifiable',
+  testedAtZero: 'tested-at-zero',
+  noOutcome: 'no-outcome',
+  notInModel: 'not-in-model',
+  conflictingCov: 'conflicting-cov',
+  typeMismatch: 'type-mismatch',
+  notPerSubject: 'not-per-subject',
+  derivedNotAllowed: 'derived-not-allowed',
+  internal: 'internal',
+} as const;
+
+export interface SuggestionData {
+  code: string;
+  /** the replacement text offered by the quick fix */
+  suggestion?: string;
+}
+
+export function registerValidationChecks(services: StudyServices): void {
+  const registry = services.validation.ValidationRegistry;
+  const validator = services.validation.StudyValidator;
+  const checks: ValidationChecks<StudyAstType> = {
+    StudyFile: validator.checkStudy.bind(validator),
+  };
+  registry.register(checks, validator);
+}
+
+type Severity = ValidationSeverity;
+
+const KEYWORD_OF: Record<string, string> = {
+  StudyTitle: 'study',
+  DataDecl: 'data',
+  SubjectDecl: 'subject',
+  LetDecl: 'let',
+  FilterStmt: 'where',
+  ModelBlock: 'model',
+  SensitivityBlock: 'sensitivity',
+  AnalysisBlock: 'analysis',
+  OutcomeStmt: 'outcome',
+  RepeatedStmt: 'repeated',
+  FixedStmt: 'fixed',
+  CovStmt: 'cov',
+  SelectCovStmt: 'select',
+  MethodStmt: 'method',
+  DfStmt: 'df',
+};
+
+function fmtNumber(x: number): string {
+  return Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(1) : x.toPrecision(2);
+}
+
+function listLevels(col: ColumnInfo): string {
+  const d = col.distinct;
+  return d.length <= 8 ? d.join(', ') : `${d.slice(0, 6).join(', ')}, …, ${d[d.length - 1]}`;
+}
+
+function hasLevel(col: ColumnInfo, l: Literal): boolean {
+  const v = literalValue(l);
+  if (col.kind === 'numeric') return typeof v === 'number' && col.distinct.some((d) => Number(d) === v);
+  return col.distinct.includes(String(v));
+}
+
+export class StudyValidator {
+  checkStudy(root: StudyFile, accept: ValidationAcceptor): void {
+    const seen = new Set<string>();
+    const acc: ValidationAcceptor = (severity, message, info) => {
+      const n = info.node.$cstNode;
+      const key = `${severity}|${message}|${n?.offset}|${String(info.property)}|${info.keyword}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      accept(severity, message, info);
+    };
+    try {
+      new FileCheck(root, acc).run();
+    } catch (e) {
+      console.error('study validator failed', e);
+      const first = root.elements[0] ?? root;
+      acc('warning', `internal error while validating: ${(e as Error)?.message ?? e}`, { node: first, code: Codes.internal });
+    }
+  }
+}
+
+class FileCheck {
+  readonly info: StudyInfo;
+  data?: Dataset;
+  dataName = 'the data';
+  readonly columns = new Map<string, ColumnInfo>();
+
+  constructor(
+    readonly root: StudyFile,
+    readonly accept: ValidationAcceptor,
+  ) {
+    this.info = studyInfo(root);
+  }
+
+  private report(severity: Severity, message: string, node: AstNode, where: { property?: string; keyword?: string; index?: number } = {}, code?: string, suggestion?: string): void {
+    if (!node?.$cstNode) return;
+    const data: SuggestionData | undefined = code ? { code, ...(suggestion ? { suggestion } : {}) } : undefined;
+    this.accept(severity, message, { node, ...where, code, data } as Parameters<ValidationAcceptor>[2]);
+  }
+
+  private safe(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      console.error('study validator check failed', e);
+    }
+  }
+
+  run(): void {
+    this.safe(() => this.checkTopLevel());
+    this.safe(() => this.checkColumnRefs());
+    this.safe(() => this.checkDerivedPositions());
+    if (this.data) {
+      this.safe(() => this.checkSubject());
+      this.safe(() => this.checkLets());
+      this.safe(() => this.checkFilters());
+      this.safe(() => this.checkAnalyses());
+    }
+    const models = allModels(this.root);
+    for (const m of models) this.safe(() => this.checkModel(m));
+    for (const b of this.info.models) this.safe(() => this.checkBlockDuplicates(b));
+    for (const s of this.info.sensitivities) this.safe(() => this.checkBlockDuplicates(s));
+    for (const s of this.info.sensitivities) this.safe(() => this.checkDrops(s));
+  }
+
+  private checkTopLevel(): void {
+    const counts = new Map<string, number>();
+    for (const el of this.root.elements) {
+      if (isStudyTitle(el) || isDataDecl(el) || isSubjectDecl(el)) {
+        const n = (counts.get(el.$type) ?? 0) + 1;
+        counts.set(el.$type, n);
+        if (n > 1) this.report('error', `a spec has one '${KEYWORD_OF[el.$type]}' statement`, el, { keyword: KEYWORD_OF[el.$type] }, Codes.duplicateStatement);
+      }
+    }
+    const dataDecl = this.info.data;
+    if (!dataDecl) {
+      const first = this.root.elements[0];
+      if (first) {
+        const kw = first.$type === 'FilterStmt' ? (first as { mode: string }).mode : KEYWORD_OF[first.$type];
+        this.report('error', 'no data file: add `data "file.csv"`', first, { keyword: kw }, Codes.noData);
+      }
+      return;
+    }
+    if (typeof dataDecl.path !== 'string') return;
+    const written = unquote(dataDecl.path);
+    this.dataName = written;
+    const load = loadData(resolveDataPath(this.root.$document?.uri, written));
+    if (!load.ok) {
+      const msg = load.error.startsWith('data file not found') ? `data file not found: ${written} (looked for ${load.path})` : load.error;
+      this.report('error', msg, dataDecl, { property: 'path' }, Codes.dataError);
+      return;
+    }
+    this.data = load.data;
+    for (const c of load.data.columns) this.columns.set(c.name, c);
+  }
+
+  /** Columns and `let` variables: every reference must name one, lets before they are used. */
+  private checkColumnRefs(): void {
+    const lets = new Map<string, { offset: number; line: number }>();
+    for (const l of this.info.lets) {
+      const off = l.$cstNode?.offset ?? 0;
+      if (lets.has(l.name)) {
+        this.report('error', `'${l.name}' is defined twice`, l, { property: 'name' }, Codes.duplicateLet);
+        continue;
+      }
+      lets.set(l.name, { offset: off, line: (l.$cstNode?.range.start.line ?? 0) + 1 });
+      if (this.columns.has(l.name)) {
+        this.report('warning', `'${l.name}' is also a column of ${this.dataName}: the derived variable hides it`, l, { property: 'name' }, Codes.letShadowsColumn);
+      }
+    }
+    for (const ref of AstUtils.streamAllContents(this.root).filter(isColumnRef)) {
+      const name = ref.column;
+      if (!name) continue;
+      const let_ = lets.get(name);
+      const refOffset = ref.$cstNode?.offset ?? 0;
+      if (let_) {
+        if (refOffset < let_.offset || this.insideLet(ref, name)) {
+          this.report('error', `'${name}' is used before its definition (line ${let_.line})`, ref, { property: 'column' }, Codes.letBeforeDefinition);
+        }
+        continue;
+      }
+      if (!this.data || this.columns.has(name)) continue;
+      const candidates = [...this.columns.keys(), ...[...lets.entries()].filter(([, l]) => l.offset < refOffset).map(([n]) => n)];
+      const suggestion = closest(name, candidates);
+      const msg = `unknown column '${name}' in ${this.dataName}` + (suggestion ? `; did you mean '${suggestion}'?` : '');
+      this.report('error', msg, ref, { property: 'column' }, Codes.unknownColumn, suggestion);
+    }
+  }
+
+  private insideLet(ref: ColumnRef, name: string): boolean {
+    const l = AstUtils.getContainerOfType(ref, isLetDecl);
+    return !!l && l.name === name;
+  }
+
+  /** The column of a reference, when it is a data column (not a let). */
+  private col(ref: ColumnRef | undefined): ColumnInfo | undefined {
+    if (!ref) return undefined;
+    if (this.info.lets.some((l) => l.name === ref.column)) return undefined;
+    return this.columns.get(ref.column);
+  }
+
+  private isLet(name: string): boolean {
+    return this.info.lets.some((l) => l.name === name);
+  }
+
+  private requireNumeric(ref: ColumnRef | undefined, what: string): void {
+    const c = this.col(ref);
+    if (!ref) return;
+    if (c && c.kind !== 'numeric') {
+      this.report('error', `${what} '${ref.column}' is not numeric (values ${listLevels(c)})`, ref, { property: 'column' }, Codes.notNumeric);
+    }
+  }
+
+  private checkLevel(colRef: ColumnRef | undefined, lit: Literal | undefined): void {
+    const c = this.col(colRef);
+    if (!colRef || !lit) return;
+    if (c && !hasLevel(c, lit)) {
+      this.report('error', `${colRef.column} has no level ${literalText(lit)} in ${this.dataName} (levels: ${listLevels(c)})`, lit, {}, Codes.unknownLevel);
+    }
+  }
+
+  private checkSubject(): void {
+    const s = this.info.subject;
+    const c = this.col(s?.column);
+    if (!s || !c || !this.data) return;
+    const n = this.data.rows.length;
+    if (c.distinct.length <= 1) {
+      this.report('error', `subject column '${c.name}' has ${c.distinct.length === 0 ? 'no values' : `a single value (${c.distinct[0]})`}: it does not identify subjects`, s.column, { property: 'column' }, Codes.subjectConstant);
+      return;
+    }
+    if (c.missing > 0) {
+      this.report('warning', `${c.missing} row${c.missing > 1 ? 's have' : ' has'} no ${c.name}: ${c.missing > 1 ? 'they are' : 'it is'} left out of every model`, s.column, { property: 'column' }, Codes.subjectMissing);
+    }
+    if (c.distinct.length === n - c.missing && n > 1 && c.distinct.length < 1000) {
+      this.report('warning', `every row has its own ${c.name}: no subject has repeated observations`, s.column, { property: 'column' }, Codes.subjectUnique);
+    }
+  }
+
+  private checkLets(): void {
+    for (const l of this.info.lets) {
+      if (!l.variable) continue;
+      if (!this.isLet(l.variable.column) || this.col(l.variable)) this.requireNumeric(l.variable, 'variable');
+      this.checkLevel(l.by, l.baseline);
+    }
+  }
+
+  private checkFilters(): void {
+    for (const cond of AstUtils.streamAllContents(this.root).filter(isCondition)) {
+      this.checkCondition(cond);
+    }
+  }
+
+  private checkCondition(cond: Condition): void {
+    const c = this.col(cond.column);
+    if (!c) return;
+    const lits = cond.value ? [cond.value] : cond.values;
+    for (const l of lits) {
+      const isNum = l.number !== undefined && l.text === undefined;
+      if (c.kind === 'numeric' && !isNum) {
+        this.report('error', `${c.name} is numeric: compare it with a number, not "${literalText(l)}"`, l, {}, Codes.typeMismatch);
+      } else if (c.kind === 'text' && isNum) {
+        this.report('warning', `${c.name} is text: the number ${literalText(l)} is compared as the text "${literalText(l)}"`, l, {}, Codes.typeMismatch);
+      }
+    }
+  }
+
+  private checkAnalyses(): void {
+    for (const a of this.info.analyses) {
+      for (const s of a.statements) {
+        if (isPairedStmt(s) || isCorrelateStmt(s)) {
+          for (const lr of AstUtils.streamAllContents(s).filter(isLevelRef)) this.checkLevel(lr.column, lr.level);
+        }
+        if (isPairedStmt(s)) {
+          this.requireNumeric(s.left?.variable, 'variable');
+          if (s.right) this.requireNumeric(s.right.variable, 'variable');
+        }
+        if (isCorrelateStmt(s)) {
+          for (const e of [s.x, s.y]) {
+            if (!e) continue;
+            this.requireNumeric(e.left?.variable, 'variable');
+            if (e.right) this.requireNumeric(e.right.variable, 'variable');
+          }
+        }
+        for (const v of AstUtils.streamAllContents(s).filter(isSubjectValue)) {
+          if (!v.at) this.checkPerSubject(v.variable);
+        }
+      }
+    }
+  }
+
+  /** A value without `at` must be constant within each subject (age, sex), or the analysis has to pick a row. */
+  private checkPerSubject(ref: ColumnRef | undefined): void {
+    const subject = this.info.subject?.column?.column;
+    const c = this.col(ref);
+    if (!ref || !c || !subject || !this.data || !this.columns.has(subject)) return;
+    const first = new Map<string, Value>();
+    for (const row of this.data.rows) {
+      const s = row[subject];
+      const v = row[c.name];
+      if (s === null || v === null) continue;
+      const key = String(s);
+      if (!first.has(key)) first.set(key, v);
+      else if (first.get(key) !== v) {
+        this.report('warning', `${c.name} changes within ${subject} ${key}: say which value to use (${c.name} at <column> <level>)`, ref, { property: 'column' }, Codes.notPerSubject);
+        return;
+      }
+    }
+  }
+
+  /** Derived (`let`) variables have no meaning as subject, repeated effect, factor or level column. */
+  private checkDerivedPositions(): void {
+    const refs: ColumnRef[] = [];
+    if (this.info.subject?.column) refs.push(this.info.subject.column);
+    for (const l of this.info.lets) if (l.by) refs.push(l.by);
+    for (const n of AstUtils.streamAllContents(this.root)) {
+      if (isRepeatedStmt(n) && n.effect) refs.push(n.effect);
+      else if (isFactorStmt(n)) refs.push(...n.columns);
+      else if (isRandomStmt(n) && n.subject) refs.push(n.subject);
+      else if (isLevelRef(n) && n.column) refs.push(n.column);
+    }
+    for (const r of refs) {
+      if (r.column && this.isLet(r.column)) {
+        this.report('error', `'${r.column}' is a derived variable: a data column is needed here`, r, { property: 'column' }, Codes.derivedNotAllowed);
+      }
+    }
+  }
+
+  private checkBlockDuplicates(block: ModelBlock | SensitivityBlock): void {
+    const single = ['OutcomeStmt', 'RepeatedStmt', 'FixedStmt', 'MethodStmt', 'DfStmt'];
+    const seen = new Set<string>();
+    let covSeen = false;
+    for (const s of block.statements) {
+      const t = s.$type === 'SelectCovStmt' ? 'CovStmt' : s.$type;
+      if (t === 'CovStmt') {
+        if (covSeen) {
+          this.report('error', `a model has one covariance structure: \`cov\` or \`select cov\`, once`, s, { keyword: KEYWORD_OF[s.$type] }, Codes.conflictingCov);
+        }
+        covSeen = true;
+        continue;
+      }
+      if (!single.includes(t)) continue;
+      if (seen.has(t)) this.report('error', `a model has one '${KEYWORD_OF[t]}' statement`, s, { keyword: KEYWORD_OF[t] }, Codes.duplicateStatement);
+      seen.add(t);
+    }
+  }
+
+  private checkDrops(s: SensitivityBlock): void {
+    const base = s.base?.ref;
+    if (!base) return;
+    const m = effectiveModel(base);
+    for (const st of s.statements) {
+      if (!isDropStmt(st)) continue;
+      const have = new Set((st.kind === 'covariate' ? m.covariates : m.factors).map((c) => c.column));
+      for (const c of st.columns) {
+        if (c.column && !have.has(c.column)) {
+          this.report('warning', `${c.column} is not a ${st.kind} of ${base.name}: nothing to drop`, c, { property: 'column' }, Codes.notInModel);
+        }
+      }
+    }
+  }
+
+  private classesOf(m: EffectiveModel): Set<string> {
+    const classes = new Set<string>();
+    if (m.repeated) classes.add(m.repeated.effect.column);
+    for (const f of m.factors) classes.add(f.column);
+    const declaredCov = new Set(m.covariates.map((c) => c.column));
+    for (const t of fixedTerms(m)) for (const v of t) if (!declaredCov.has(v) && this.columns.get(v)?.kind === 'text' && !this.isLet(v)) classes.add(v);
+    return classes;
+  }
+
+  private checkCovType(t: CovType | undefined, allowed: readonly string[], what: string): void {
+    if (!t?.name) return;
+    if (allowed.includes(t.name)) return;
+    const known = (COVARIANCE_TYPES as readonly string[]).includes(t.name);
+    if (known) {
+      this.report('error', `${what} can be ${allowed.join(' or ')}, not ${t.name}`, t, { property: 'name' }, Codes.randomType);
+      return;
+    }
+    const suggestion = closest(t.name, allowed) ?? allowed.find((a) => a.toLowerCase() === t.name.toLowerCase().replace(/[^a-z0-9]/g, ''));
+    this.report('error', `unknown covariance structure '${t.name}' (known: ${allowed.join(', ')})` + (suggestion ? `; did you mean '${suggestion}'?` : ''), t, { property: 'name' }, Codes.unknownCovType, suggestion);
+  }
+
+  private checkModel(m: EffectiveModel): void {
+    const block = m.sensitivity ?? m.model;
+    const subject = this.info.subject?.column?.column;
+    if (!m.outcome) {
+      this.report('error', `model '${m.name}' has no outcome: add \`outcome <variable>\``, block, block.name ? { property: 'name' } : { keyword: KEYWORD_OF[block.$type] }, Codes.noOutcome);
+    }
+    // covariance structures
+    if (m.cov) this.checkCovType(m.cov.type, COVARIANCE_TYPES, 'an R-side structure');
+    if (m.select) for (const c of m.select.candidates) this.checkCovType(c, COVARIANCE_TYPES, 'an R-side structure');
+    for (const r of m.randoms) if (r.type) this.checkCovType(r.type, ['VC', 'UN'], 'a random-effects structure');
+    if (!subject) {
+      const needs = m.cov ?? m.select ?? m.randoms.find((r) => r.subjectOnly);
+      if (needs) {
+        const kw = needs.$type === 'RandomStmt' ? 'subject' : KEYWORD_OF[needs.$type];
+        this.report('error', 'no subject: add `subject <column>` to say whose observations are correlated', needs, { keyword: kw }, Codes.noSubject);
+      }
+    }
+    // random intercept with an R-side structure that already contains the between-subject variance
+    this.checkRandomIntercept(m, subject);
+    if (!this.data) return;
+    this.checkModelData(m, subject);
+  }
+
+  private checkRandomIntercept(m: EffectiveModel, subject: string | undefined): void {
+    const confounded = ['UN', 'CS'];
+    let how: string | undefined;
+    if (m.cov && confounded.includes(m.cov.type?.name)) {
+      how =
+        m.cov.type.name === 'UN'
+          ? 'an unstructured R-side covariance (cov UN): UN already contains the between-subject variance'
+          : 'a compound-symmetric R-side covariance (cov CS): the random-intercept variance and the CS covariance are the same parameter';
+    } else if (m.select) {
+      const bad = m.select.candidates.map((c) => c.name).filter((n) => confounded.includes(n));
+      if (bad.length) how = `the ${bad.join(' and ')} candidate${bad.length > 1 ? 's' : ''} of \`select cov\`: ${bad.length > 1 ? 'they already contain' : 'it already contains'} the between-subject variance`;
+    }
+    if (!how) return;
+    for (const r of m.randoms) {
+      if (r.subjectOnly) continue;
+      if (r.subject && subject && r.subject.column !== subject) continue;
+      for (const e of r.effects) {
+        if (!e.intercept) continue;
+        this.report('warning', `a random intercept${r.subject ? ` by ${r.subject.column}` : ''} is not identifiable together with ${how}`, e, { property: 'intercept' }, Codes.unidentifiable);
+      }
+    }
+  }
+
+  private checkModelData(m: EffectiveModel, subject: string | undefined): void {
+    if (!this.data) return;
+
+    if (m.outcome) this.requireNumeric(m.outcome.outcome, 'outcome');
+    for (const c of m.covariates) {
+      const col = this.col(c);
+      if (col && col.kind !== 'numeric') {
+        this.report('error', `covariate '${c.column}' is not numeric (values ${listLevels(col)}): declare it with \`factor ${c.column}\``, c, { property: 'column' }, Codes.covariateNotNumeric);
+      }
+    }
+    if (m.repeated) {
+      const r = m.repeated;
+      const col = this.col(r.effect);
+      if (!r.effect) return;
+      if (col) {
+        if (r.range && col.kind !== 'numeric') {
+          this.report('error', `a level range needs a numeric column; ${col.name} is text: list the levels (${col.name} "a", "b")`, r, { keyword: '..' }, Codes.rangeNotNumeric);
+        } else {
+          for (const l of [r.from, r.to, ...r.levels]) if (l) this.checkLevel(r.effect, l);
+        }
+      }
+    }
+    this.checkDuplicates(m, subject);
+
+    // consistency of test/estimate/compare is only meaningful once every variable of the model is known
+    if (this.hasUnknownVariables(m)) return;
+    const fixed = fixedTerms(m);
+    const fixedKeys = new Set(fixed.map(termKey));
+    const classes = this.classesOf(m);
+    const fixedText = fixed.map(termText).join(' + ');
+    for (const t of m.tests) {
+      for (const e of t.effects) {
+        const term = effectTerm(e);
+        if (!fixedKeys.has(termKey(term))) {
+          this.report('error', `${termText(term)} is not a fixed effect of ${m.name} (fixed: ${fixedText})`, e, {}, Codes.notInModel);
+          continue;
+        }
+        if (term.length === 1 && classes.has(term[0])) this.checkTestedAtZero(m, term[0], e, fixed, classes);
+      }
+    }
+    for (const e of m.estimates) {
+      if (!e.covariate?.column || !e.factor?.column) continue;
+      const cov = e.covariate.column;
+      if (classes.has(cov) || !fixed.some((t) => t.includes(cov))) {
+        this.report('error', `${cov} is not a covariate of ${m.name}`, e.covariate, { property: 'column' }, Codes.notInModel);
+      }
+      if (!classes.has(e.factor.column)) {
+        this.report('error', `${e.factor.column} is not a class factor of ${m.name}`, e.factor, { property: 'column' }, Codes.notInModel);
+      }
+    }
+    for (const c of m.compares) {
+      if (!c.effect) continue;
+      const term = effectTerm(c.effect);
+      const nonClass = term.find((v) => !classes.has(v));
+      if (nonClass) this.report('error', `compare needs class effects; ${nonClass} is not a class factor of ${m.name}`, c.effect, {}, Codes.notInModel);
+      else if (!fixedKeys.has(termKey(term))) this.report('error', `${termText(term)} is not a fixed effect of ${m.name} (fixed: ${fixedText})`, c.effect, {}, Codes.notInModel);
+    }
+  }
+
+  private hasUnknownVariables(m: EffectiveModel): boolean {
+    const refs: ColumnRef[] = [...m.covariates, ...m.factors];
+    if (m.outcome) refs.push(m.outcome.outcome);
+    if (m.repeated) refs.push(m.repeated.effect);
+    if (m.fixed) refs.push(...m.fixed.terms.flatMap((t) => t.factors));
+    for (const r of m.randoms) for (const e of r.effects) if (e.effect) refs.push(...e.effect.variables);
+    return refs.some((r) => !r?.column || (!this.columns.has(r.column) && !this.isLet(r.column)));
+  }
+
+  private checkTestedAtZero(m: EffectiveModel, factor: string, node: AstNode, fixed: string[][], classes: Set<string>): void {
+    const partners = new Set<string>();
+    for (const t of fixed) if (t.length > 1 && t.includes(factor)) for (const v of t) if (v !== factor && !classes.has(v)) partners.add(v);
+    for (const cov of partners) {
+      if (this.isLet(cov) || !this.data) continue;
+      const values = this.data.rows.map((r) => r[cov]).filter((v): v is number => typeof v === 'number');
+      if (values.length < 2) continue;
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1));
+      if (Math.abs(mean) <= 0.1 * sd) continue;
+      this.report(
+        'info',
+        `${factor} is tested at ${cov} = 0 (the mean ${cov} is ${fmtNumber(mean)}): with ${factor}*${cov} in the model, the ${factor} test compares ${factor} levels where ${cov} is 0. Centre ${cov} in the data to test ${factor} at the mean ${cov}`,
+        node,
+        {},
+        Codes.testedAtZero,
+      );
+    }
+  }
+
+  private checkDuplicates(m: EffectiveModel, subject: string | undefined): void {
+    if (!m.repeated || !subject || !this.data) return;
+    const rep = m.repeated.effect?.column;
+    if (!rep || !this.columns.has(rep) || !this.columns.has(subject)) return;
+    // the filters that can be evaluated on the raw data (not those on derived variables), as the engine evaluates them
+    const filters = [...this.info.filters, ...m.filters]
+      .filter((f) => AstUtils.streamAllContents(f).filter(isColumnRef).every((r) => this.columns.has(r.column) && !this.isLet(r.column)))
+      .flatMap((f) => {
+        try {
+          return [rowFilter(f)];
+        } catch {
+          return [];
+        }
+      });
+    const levels = repeatedLevels(m.repeated, this.data);
+    const levelSet = levels ? new Set(levels.map(String)) : undefined;
+    const seen = new Set<string>();
+    for (const row of this.data.rows) {
+      const s = row[subject];
+      const l = row[rep];
+      if (s === null || l === null) continue;
+      if (levelSet && !levelSet.has(String(l))) continue;
+      if (filters.length && applyFilters([row], filters).length === 0) continue;
+      const key = `${s}\u0000${l}`;
+      if (seen.has(key)) {
+        this.report('error', `${subject} ${s} has more than one row at ${rep} ${l}: each ${subject} can have one observation per ${rep}`, m.repeated.effect, { property: 'column' }, Codes.duplicateObservation);
+        return;
+      }
+      seen.add(key);
+    }
+  }
+}
+

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import * as path from 'node:path';
+import type { StudyPlan } from '@study/engine';
+import { buildPlan, checkStudyFile, parseStudyDocument } from '@study/language';
+import { KETAMINE_DIR, KETAMINE_SPEC } from './helpers.js';
+
+const at = (level: number) => ({ column: 'visit', level });
+
+async function plan(text: string): Promise<StudyPlan> {
+  const r = await parseStudyDocument(text, path.join(KETAMINE_DIR, 'plan-test.study'));
+  expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return buildPlan(r.document);
+}
+
+const HEAD = 'data "ketamine.csv"\nsubject patient\n';
+
+describe('buildPlan', () => {
+  it('builds the full plan of the ketamine spec', async () => {
+    const r = await checkStudyFile(path.join(KETAMINE_DIR, 'ketamine.study'));
+    const p = buildPlan(r.document);
+    expect(p).toEqual({
+      title: 'Age and the speed of ketamine response (synthetic cohort)',
+      dataPath: 'ketamine.csv',
+      subject: 'patient',
+      derived: [{ kind: 'percent-change', name: 'pct_change', variable: 'bdi', by: 'visit', baseline: 1 }],
+      filters: [],
+      models: [
+        {
+          spec: {
+            name: 'trajectory',
+            response: 'pct_change',
+            subject: 'patient',
+            classes: ['visit'],
+            fixed: [['visit'], ['age'], ['visit', 'age']],
+            intercept: true,
+            repeated: { effect: 'visit', type: 'CS', candidates: ['CS', 'AR1', 'UN'], criterion: 'BIC' },
+            random: [],
+            method: 'REML',
+            ddfm: 'between-within',
+            tests: [['visit'], ['age'], ['visit', 'age']],
+            estimates: [{ kind: 'slope-at-levels', covariate: 'age', factor: 'visit' }],
+            lsmeans: [{ effect: 'visit', pairwise: true, adjust: 'tukey' }],
+          },
+          filters: [{ mode: 'where', expr: { kind: 'in', column: 'visit', values: [2, 3, 4, 5, 6] } }],
+          repeatedLevels: [2, 3, 4, 5, 6],
+        },
+      ],
+      analyses: [
+        {
+          name: 'durability',
+          filters: [],
+          tests: [
+            { kind: 'paired-t', label: 'pct_change at visit 6 vs visit 7', left: { variable: 'pct_change', at: at(6) }, right: { variable: 'pct_change', at: at(7) } },
+            {
+              kind: 'correlation',
+              label: 'age with pct_change at visit 6 - pct_change at visit 7',
+              x: { kind: 'value', value: { variable: 'age' } },
+              y: { kind: 'difference', left: { variable: 'pct_change', at: at(6) }, right: { variable: 'pct_change', at: at(7) } },
+            },
+          ],
+        },
+      ],
+    });
+    // the plan is plain data
+    expect(JSON.parse(JSON.stringify(p))).toEqual(p);
+  });
+
+  it('refuses a document with errors', async () => {
+    const r = await parseStudyDocument(KETAMINE_SPEC.replace('covariate age', 'covariate agee'), path.join(KETAMINE_DIR, 'bad.study'));
+    expect(() => buildPlan(r.document)).toThrow("cannot build a plan: the spec has 1 error (first: line 11: unknown column 'agee' in ketamine.csv; did you mean 'age'?)");
+  });
+
+  it('works from the root node too', async () => {
+    const r = await checkStudyFile(path.join(KETAMINE_DIR, 'ketamine.study'));
+    expect(buildPlan(r.document.parseResult.value)).toEqual(buildPlan(r.document));
+  });
+
+  it('explicit fixed formula: a*b expands, a:b is the interaction only, - intercept', async () => {
+    const p = await plan(HEAD + 'model m {\n    outcome bdi\n    repeated visit\n    covariate age\n    factor sex\n    fixed visit * age + sex + visit:sex - intercept\n}');
+    const s = p.models[0].spec;
+    expect(s.fixed).toEqual([['visit'], ['age'], ['visit', 'age'], ['sex'], ['visit', 'sex']]);
+    expect(s.intercept).toBe(false);
+    expect(s.classes).toEqual(['visit', 'sex']);
+    expect(s.repeated).toEqual({ effect: 'visit', type: 'VC' });
+    expect(p.models[0].repeatedLevels).toBeUndefined();
+    expect(p.models[0].filters).toEqual([]);
+  });
+
+  it('a*b:c crosses a with the interaction b:c', async () => {
+    const p = await plan(HEAD + 'model m {\n    outcome bdi\n    factor sex\n    fixed sex * age:bmi\n}');
+    expect(p.models[0].spec.fixed).toEqual([['sex'], ['age', 'bmi'], ['sex', 'age', 'bmi']]);
+  });
+
+  it('default fixed effects with several covariates and factors: repeated, main effects, then interactions', async () => {
+    const p = await plan(HEAD + 'model m {\n    outcome bdi\n    repeated visit\n    covariate age\n    factor sex\n    random subject\n    cov UN\n}');
+    expect(p.models[0].spec.fixed).toEqual([['visit'], ['age'], ['sex'], ['visit', 'age'], ['visit', 'sex']]);
+    expect(p.models[0].spec.tests).toBeUndefined();
+  });
+
+  it('G-side random effects: VC and UN, with a subject; defaults to containment df', async () => {
+    const p = await plan(HEAD + 'model a {\n    outcome bdi\n    covariate week\n    random intercept, slope week by patient\n}\nmodel b {\n    outcome bdi\n    covariate week\n    random intercept, week by patient type UN\n}');
+    expect(p.models[0].spec).toMatchObject({ random: [{ terms: [[], ['week']], subject: 'patient', type: 'VC' }], ddfm: 'containment', fixed: [['week']] });
+    expect(p.models[0].spec.subject).toBeUndefined();
+    expect(p.models[0].spec.repeated).toBeUndefined();
+    expect(p.models[1].spec.random).toEqual([{ terms: [[], ['week']], subject: 'patient', type: 'UN' }]);
+  });
+
+  it('random effects without a subject (split plot)', async () => {
+    const dir = path.join(KETAMINE_DIR);
+    void dir;
+    const p = await plan(HEAD + 'model split {\n    outcome bdi\n    factor sex, ptsd, bipolar\n    fixed sex * ptsd\n    random bipolar, sex*bipolar\n}');
+    expect(p.models[0].spec).toMatchObject({
+      classes: ['sex', 'ptsd', 'bipolar'],
+      random: [{ terms: [['bipolar'], ['sex', 'bipolar']], type: 'VC' }],
+      ddfm: 'containment',
+    });
+    expect(p.models[0].spec.random[0].subject).toBeUndefined();
+  });
+
+  it('random subject without an R-side structure is a random intercept per subject', async () => {
+    const p = await plan(HEAD + 'model m {\n    outcome bdi\n    repeated visit\n    random subject\n}');
+    expect(p.models[0].spec).toMatchObject({ subject: 'patient', random: [{ terms: [[]], subject: 'patient', type: 'VC' }], repeated: { effect: 'visit', type: 'VC' }, ddfm: 'containment' });
+  });
+
+  it('cov, method ML, explicit df, compare without pairwise, no subject → residual df', async () => {
+    const p = await plan(HEAD + 'model a {\n    outcome bdi\n    repeated visit 1, 4, 7\n    random subject\n    cov AR1\n    method ML\n    df kenward-roger\n}\nmodel b {\n    outcome bdi\n    factor sex\n    compare sex\n}');
+    expect(p.models[0].spec).toMatchObject({ repeated: { effect: 'visit', type: 'AR1' }, method: 'ML', ddfm: 'kenward-roger' });
+    expect(p.models[0].repeatedLevels).toEqual([1, 4, 7]);
+    expect(p.models[1].spec).toMatchObject({ ddfm: 'residual', method: 'REML', lsmeans: [{ effect: 'sex', pairwise: false, adjust: 'none' }] });
+  });
+
+  it('study-level and block-level filters', async () => {
+    const p = await plan(
+      HEAD +
+        'where visit >= 1 and (sex == "F" or not age < 30)\nexclude bmi is missing\nmodel m {\n    outcome bdi\n    exclude dose_adjusted in (1, 2)\n    where bdi is not missing\n}\nanalysis a {\n    where ptsd != 1\n    paired bdi at visit 1 vs bmi at visit 1 "bdi vs bmi"\n}',
+    );
+    expect(p.filters).toEqual([
+      {
+        mode: 'where',
+        expr: {
+          kind: 'and',
+          left: { kind: 'compare', column: 'visit', op: '>=', value: 1 },
+          right: { kind: 'or', left: { kind: 'compare', column: 'sex', op: '==', value: 'F' }, right: { kind: 'not', expr: { kind: 'compare', column: 'age', op: '<', value: 30 } } },
+        },
+      },
+      { mode: 'exclude', expr: { kind: 'missing', column: 'bmi' } },
+    ]);
+    expect(p.models[0].filters).toEqual([
+      { mode: 'exclude', expr: { kind: 'in', column: 'dose_adjusted', values: [1, 2] } },
+      { mode: 'where', expr: { kind: 'not', expr: { kind: 'missing', column: 'bdi' } } },
+    ]);
+    expect(p.analyses[0]).toEqual({
+      name: 'a',
+      filters: [{ mode: 'where', expr: { kind: 'compare', column: 'ptsd', op: '!=', value: 1 } }],
+      tests: [{ kind: 'paired-t', label: 'bdi vs bmi', left: { variable: 'bdi', at: at(1) }, right: { variable: 'bmi', at: at(1) } }],
+    });
+  });
+
+  it('change (not percent) derivations', async () => {
+    const p = await plan(HEAD + 'let d = change of bdi from visit_label "infusion1"');
+    expect(p.derived).toEqual([{ kind: 'change', name: 'd', variable: 'bdi', by: 'visit_label', baseline: 'infusion1' }]);
+  });
+
+  it('sensitivity variants: unnamed and named, filters appended, add/drop, statements replaced', async () => {
+    const p = await plan(
+      KETAMINE_SPEC +
+        '\nsensitivity trajectory { exclude dose_adjusted == 1; add factor sex }\nsensitivity no_age of trajectory {\n    drop covariate age\n    cov UN\n    test visit\n    estimate slope of bmi at each visit\n    add covariate bmi\n}\n',
+    );
+    expect(p.models.map((m) => m.spec.name)).toEqual(['trajectory', 'trajectory (sensitivity 1)', 'no_age']);
+    const s1 = p.models[1];
+    expect(s1.spec.fixed).toEqual([['visit'], ['age'], ['sex'], ['visit', 'age'], ['visit', 'sex']]);
+    expect(s1.spec.classes).toEqual(['visit', 'sex']);
+    expect(s1.filters).toEqual([
+      { mode: 'exclude', expr: { kind: 'compare', column: 'dose_adjusted', op: '==', value: 1 } },
+      { mode: 'where', expr: { kind: 'in', column: 'visit', values: [2, 3, 4, 5, 6] } },
+    ]);
+    expect(s1.spec.repeated).toEqual(p.models[0].spec.repeated);
+    const s2 = p.models[2].spec;
+    expect(s2.fixed).toEqual([['visit'], ['bmi'], ['visit', 'bmi']]);
+    expect(s2.repeated).toEqual({ effect: 'visit', type: 'UN' });
+    expect(s2.tests).toEqual([['visit']]);
+    expect(s2.estimates).toEqual([{ kind: 'slope-at-levels', covariate: 'bmi', factor: 'visit' }]);
+    expect(s2.lsmeans).toEqual(p.models[0].spec.lsmeans);
+    // the base model is untouched
+    expect(p.models[0].spec.fixed).toEqual([['visit'], ['age'], ['visit', 'age']]);
+  });
+});
