@@ -5,8 +5,11 @@
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { checkStudyFile, runStudyFile, type StudyDiagnostic } from '@study/language';
-import { htmlReport, textReport } from '@study/engine';
+import type { StudyDiagnostic } from '@study/language';
+
+// The language and the engine are loaded on first use, so `study --help` answers at once.
+const language = () => import('@study/language');
+const engine = () => import('@study/engine');
 
 const USAGE = `Usage: study <command> [options]
 
@@ -20,10 +23,11 @@ Options:
   -v, --version              show the version
 `;
 
-const CHECK_USAGE = `Usage: study check FILE...
+const CHECK_USAGE = `Usage: study check [--verbose] FILE...
 
 Parses each .study file and checks it against its data file (columns, types, levels, subjects).
-Prints one line per diagnostic:  file:line:col: severity: message
+Prints one line per error or warning:  file:line:col: severity: message
+  --verbose      also print information diagnostics (e.g. "visit is tested at age = 0"), as the editor shows them
 Exit status: 0 when no file has errors, 1 when any has, 2 on usage errors.
 `;
 
@@ -49,11 +53,14 @@ const defaultIo: Io = {
   err: (s) => process.stderr.write(s),
 };
 
-async function check(files: string[], io: Io): Promise<number> {
+async function check(files: string[], verbose: boolean, io: Io): Promise<number> {
   let errors = 0;
   for (const file of files) {
+    const { checkStudyFile } = await language();
     const result = await checkStudyFile(resolve(file));
     for (const d of result.diagnostics) {
+      // Information notes explain a model's meaning; they are not problems, so a clean spec prints nothing.
+      if (!verbose && (d.severity === 'info' || d.severity === 'hint')) continue;
       io.out(formatDiagnostic(file, d) + '\n');
       if (d.severity === 'error') errors++;
     }
@@ -62,6 +69,8 @@ async function check(files: string[], io: Io): Promise<number> {
 }
 
 async function run(file: string, json: boolean, outFile: string | undefined, io: Io): Promise<number> {
+  const { runStudyFile } = await language();
+  const { htmlReport, textReport } = await engine();
   const result = await runStudyFile(resolve(file));
   for (const d of result.diagnostics) {
     if (d.severity === 'error' || d.severity === 'warning') io.err(formatDiagnostic(file, d) + '\n');
@@ -89,7 +98,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       return 0;
     }
     if (command === 'check') {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { help: { type: 'boolean', short: 'h' }, verbose: { type: 'boolean' } },
+      });
       if (values.help) {
         io.out(CHECK_USAGE);
         return 0;
@@ -98,7 +111,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         io.err('study check: no file given\n\n' + CHECK_USAGE);
         return 2;
       }
-      return await check(positionals, io);
+      return await check(positionals, values.verbose ?? false, io);
     }
     if (command === 'run') {
       const { values, positionals } = parseArgs({
