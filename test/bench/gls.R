@@ -7,9 +7,11 @@ d <- read.csv(args[1])
 d <- d[!is.na(d$y), ]
 d$visit_f <- factor(d$visit)
 d$subject <- factor(d$subject)
+# corSymm places observations by a consecutive integer position (1, 2, ...), not by the visit's value
+d$pos <- as.integer(d$visit_f)
 t0 <- proc.time()[["elapsed"]]
 fit <- gls(y ~ visit_f * age, data = d, method = "REML",
-           correlation = corSymm(form = ~ visit | subject),
+           correlation = corSymm(form = ~ pos | subject),
            weights = varIdent(form = ~ 1 | visit_f))
 secs <- proc.time()[["elapsed"]] - t0
 hwm <- grep("^VmHWM", readLines("/proc/self/status"), value = TRUE)
