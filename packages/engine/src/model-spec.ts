@@ -78,6 +78,11 @@ export interface ModelSpec {
   random: RandomSpec[];
   method: EstimationMethod;
   ddfm: DfMethod;
+  /**
+   * Kenward-Roger variant (with ddfm 'kenward-roger'): the information that estimates Cov(θ̂) —
+   * 'expected' as pbkrtest/lmerTest (default) or 'observed' as SAS — and SAS's FIRSTORDER option.
+   */
+  kenwardRoger?: { information?: 'expected' | 'observed'; firstOrder?: boolean };
   /** Effects whose Type 3 tests are reported; undefined = all fixed terms. */
   tests?: Term[];
   estimates: EstimateSpec[];

@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import { readDataFile } from '../src/data.js';
 import type { Value } from '../src/model-spec.js';
 
-export const conformanceDir = (id: string) => fileURLToPath(new URL(`./conformance/${id}/`, import.meta.url));
+export const conformanceDir = (id: string) => fileURLToPath(new URL(`../../../test/conformance/${id}/`, import.meta.url));
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function loadCase(id: string, caseFile = 'case.json'): { rows: Record<string, Value>[]; json: any } {

@@ -13,7 +13,7 @@ import type { Design } from '../src/design-types.js';
 import type { ModelSpec, Value } from '../src/model-spec.js';
 import type { FixedEffectsFit } from '../src/inference/contrasts.js';
 
-const dir = (id: string) => fileURLToPath(new URL(`./conformance/${id}/`, import.meta.url));
+const dir = (id: string) => fileURLToPath(new URL(`../../../test/conformance/${id}/`, import.meta.url));
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function readJson(id: string, file: string): any {

@@ -126,7 +126,7 @@ describe('t and F (R pt/pf/qt/qf)', () => {
 describe('Tukey-Kramer adjustment with fractional df (r-chickweight-ri, emmeans pairs(adjust = "tukey"))', () => {
   it('p_adj = P(Q_{4,df} > |t|√2) from the reference t and Satterthwaite / KR df', async () => {
     const { adjustP } = await import('../src/inference/lsmeans.js');
-    const json = JSON.parse(readFileSync(new URL('./conformance/r-chickweight-ri/case.json', import.meta.url), 'utf8'));
+    const json = JSON.parse(readFileSync(new URL('../../../test/conformance/r-chickweight-ri/case.json', import.meta.url), 'utf8'));
     let maxRel = 0;
     for (const d of [...json.expected.diffs, ...json.expected.diffs_kr]) {
       const got = adjustP('tukey', d.p, d.t, 4, d.df, 6)!;

@@ -166,6 +166,8 @@ export function plannedModel(m: EffectiveModel, studySubject: string | undefined
     random,
     method: m.method?.method ?? 'REML',
     ddfm,
+    ...(m.df?.variant === 'observed' ? { kenwardRoger: { information: 'observed' as const } } : {}),
+    ...(m.df?.variant === 'firstorder' ? { kenwardRoger: { firstOrder: true } } : {}),
     tests: m.tests.length ? m.tests.flatMap((t) => t.effects.map(effectTerm)) : undefined,
     estimates: m.estimates.map((e) => ({
       kind: 'slope-at-levels' as const,

@@ -77,6 +77,7 @@ export const Codes = {
   typeMismatch: 'type-mismatch',
   notPerSubject: 'not-per-subject',
   derivedNotAllowed: 'derived-not-allowed',
+  dfVariant: 'df-variant',
   internal: 'internal',
 } as const;
 
@@ -467,6 +468,13 @@ class FileCheck {
         const kw = needs.$type === 'RandomStmt' ? 'subject' : KEYWORD_OF[needs.$type];
         this.report('error', 'no subject: add `subject <column>` to say whose observations are correlated', needs, { keyword: kw }, Codes.noSubject);
       }
+    }
+    // a Kenward-Roger variant only means something for Kenward-Roger; KR itself needs REML
+    if (m.df?.variant && m.df.method !== 'kenward-roger') {
+      this.report('error', `'${m.df.variant}' is a Kenward-Roger variant: use \`df kenward-roger ${m.df.variant}\``, m.df, { property: 'variant' }, Codes.dfVariant);
+    }
+    if (m.df?.method === 'kenward-roger' && m.method?.method === 'ML') {
+      this.report('error', 'Kenward-Roger df need a REML fit (as in SAS and pbkrtest): remove `method ML` or choose another df method', m.df, { property: 'method' }, Codes.dfVariant);
     }
     // random intercept with an R-side structure that already contains the between-subject variance
     this.checkRandomIntercept(m, subject);

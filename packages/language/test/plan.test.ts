@@ -123,8 +123,8 @@ describe('buildPlan', () => {
   });
 
   it('cov, method ML, explicit df, compare without pairwise, no subject → residual df', async () => {
-    const p = await plan(HEAD + 'model a {\n    outcome bdi\n    repeated visit 1, 4, 7\n    random subject\n    cov AR1\n    method ML\n    df kenward-roger\n}\nmodel b {\n    outcome bdi\n    factor sex\n    compare sex\n}');
-    expect(p.models[0].spec).toMatchObject({ repeated: { effect: 'visit', type: 'AR1' }, method: 'ML', ddfm: 'kenward-roger' });
+    const p = await plan(HEAD + 'model a {\n    outcome bdi\n    repeated visit 1, 4, 7\n    random subject\n    cov AR1\n    method ML\n    df satterthwaite\n}\nmodel b {\n    outcome bdi\n    factor sex\n    compare sex\n}');
+    expect(p.models[0].spec).toMatchObject({ repeated: { effect: 'visit', type: 'AR1' }, method: 'ML', ddfm: 'satterthwaite' });
     expect(p.models[0].repeatedLevels).toEqual([1, 4, 7]);
     expect(p.models[1].spec).toMatchObject({ ddfm: 'residual', method: 'REML', lsmeans: [{ effect: 'sex', pairwise: false, adjust: 'none' }] });
   });
@@ -183,5 +183,14 @@ describe('buildPlan', () => {
     expect(s2.lsmeans).toEqual(p.models[0].spec.lsmeans);
     // the base model is untouched
     expect(p.models[0].spec.fixed).toEqual([['visit'], ['age'], ['visit', 'age']]);
+  });
+
+  it('maps the Kenward-Roger variants', async () => {
+    const model = (df: string) => HEAD + `model a {\n    outcome bdi\n    repeated visit\n    random subject\n    cov CS\n    ${df}\n}`;
+    const plain = await plan(model('df kenward-roger'));
+    expect(plain.models[0].spec.ddfm).toBe('kenward-roger');
+    expect(plain.models[0].spec.kenwardRoger).toBeUndefined();
+    expect((await plan(model('df kenward-roger observed'))).models[0].spec.kenwardRoger).toEqual({ information: 'observed' });
+    expect((await plan(model('df kenward-roger firstorder'))).models[0].spec.kenwardRoger).toEqual({ firstOrder: true });
   });
 });

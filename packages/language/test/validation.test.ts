@@ -320,6 +320,21 @@ describe('diagnostics', () => {
     expect(word).toBe('cov');
   });
 
+  it('a Kenward-Roger variant on another df method', async () => {
+    const text = MINI('    repeated visit\n    cov CS\n    df satterthwaite observed');
+    const { d, word } = await one(text, 'df-variant');
+    expect(d.message).toBe("'observed' is a Kenward-Roger variant: use `df kenward-roger observed`");
+    expect(d.severity).toBe(E);
+    expect(word).toBe('observed');
+  });
+
+  it('Kenward-Roger with ML', async () => {
+    const text = MINI('    repeated visit\n    cov CS\n    method ML\n    df kenward-roger');
+    const { d, word } = await one(text, 'df-variant');
+    expect(d.message).toBe('Kenward-Roger df need a REML fit (as in SAS and pbkrtest): remove `method ML` or choose another df method');
+    expect(word).toBe('kenward-roger');
+  });
+
   it('model without outcome', async () => {
     const text = 'data "ketamine.csv"\nmodel empty {\n    covariate age\n}\n';
     const { d, word } = await one(text, 'no-outcome');

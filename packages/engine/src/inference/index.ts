@@ -3,9 +3,11 @@
  * and estimates, from β̂, Cov(β̂) and the denominator df method. The fit is consumed through
  * `FixedEffectsFit` only, so any estimation method (REML, ML, OLS) can be plugged in.
  */
+import type { Matrix } from 'ml-matrix';
 import type { Design } from '../design-types.js';
 import type { ModelSpec } from '../model-spec.js';
 import type { DiffRow, EstimateRow, FitNote, FixedRow, LsMeanRow, Type3Row } from '../results.js';
+import { fisherFUpper } from '../distributions/central.js';
 import type { FixedEffectsFit } from './contrasts.js';
 import type { DenominatorDf } from './ddf.js';
 import { estimateContrasts } from './estimates.js';
@@ -19,6 +21,9 @@ export * from './estimates.js';
 export * from './lsmeans.js';
 export * from './solution.js';
 export * from './type3.js';
+export * from './satterthwaite.js';
+export * from './kenward-roger.js';
+export * from './approximate.js';
 
 export interface FixedEffectsInference {
   fixed: FixedRow[];
@@ -36,13 +41,28 @@ export function fixedEffectsInference(
   fit: FixedEffectsFit,
   spec: Pick<ModelSpec, 'tests' | 'estimates' | 'lsmeans'>,
   ddf: DenominatorDf,
-  options: { alpha?: number } = {},
+  options: {
+    alpha?: number;
+    /**
+     * Kenward-Roger: the F of a Type 3 test is the Wald F from `fit.covBeta` (Φ_A) times this
+     * scaling λ of the hypothesis (the p-value is recomputed); absent for the other methods.
+     */
+    fScale?: (termIndex: number, L: Matrix) => number;
+  } = {},
 ): FixedEffectsInference {
   const notes: FitNote[] = ddf.notes.map((message) => ({ severity: 'info', message }));
   const fixed = fixedEffectsSolution(design, fit, ddf.columnDf, options);
   let hypotheses = typeIIIHypotheses(design);
   if (spec.tests) hypotheses = hypotheses.filter((h) => spec.tests!.some((t) => sameTerm(t, design.terms[h.termIndex]!)));
-  const type3 = typeIIITests(design, fit, (t, L) => ddf.forHypothesis(t, L), hypotheses);
+  let type3 = typeIIITests(design, fit, (t, L) => ddf.forHypothesis(t, L), hypotheses);
+  if (options.fScale) {
+    const scale = options.fScale;
+    type3 = type3.map((row, k) => {
+      if (!(row.numdf > 0)) return row;
+      const F = row.F * scale(hypotheses[k]!.termIndex, hypotheses[k]!.L);
+      return { ...row, F, p: fisherFUpper(F, row.numdf, row.dendf) };
+    });
+  }
   const lsmeans: LsMeanRow[] = [];
   const diffs: DiffRow[] = [];
   for (const request of spec.lsmeans) {

@@ -51,26 +51,56 @@ export function termContains(outer: Term, inner: Term): boolean {
   return true;
 }
 
+/** X'X in one pass over the rows: the aliasing relations need only this p × p summary of X. */
+function crossProduct(X: Matrix): Matrix {
+  const n = X.rows;
+  const p = X.columns;
+  const out = new Float64Array(p * p);
+  for (let i = 0; i < n; i++) {
+    const row = X.getRow(i);
+    for (let a = 0; a < p; a++) {
+      const xa = row[a];
+      if (xa === 0) continue;
+      for (let b = a; b < p; b++) out[a * p + b] += xa * row[b];
+    }
+  }
+  const m = new Matrix(p, p);
+  for (let a = 0; a < p; a++) for (let b = a; b < p; b++) {
+    m.set(a, b, out[a * p + b]);
+    m.set(b, a, out[a * p + b]);
+  }
+  return m;
+}
+
+// Type 3 hypotheses, estimates and LS-means all ask for the relations of the same design.
+const relationsCache = new WeakMap<Matrix, Matrix>();
+
 /**
  * Basis of the null space of X, one row per aliased column j: e_j − Σ_k c_jk e_k where X_j = Σ c_jk X_k
  * over the non-aliased columns. L is estimable exactly when L is orthogonal to every row.
+ * The coefficients solve (X_f'X_f) c = X_f'X_j — the same null space as X's, from the p × p cross
+ * product, so the cost does not grow with the number of observations beyond one pass.
  */
 export function aliasingRelations(design: Pick<Design, 'X' | 'columns'>): Matrix {
+  const cached = relationsCache.get(design.X);
+  if (cached && cached.columns === design.columns.length) return cached;
   const p = design.columns.length;
   const free = design.columns.flatMap((c, j) => (c.aliased ? [] : [j]));
   const aliased = design.columns.flatMap((c, j) => (c.aliased ? [j] : []));
   const out = new Matrix(aliased.length, p);
-  if (aliased.length === 0) return out;
-  const Xf = design.X.subMatrixColumn(free);
-  const qr = new QrDecomposition(Xf);
-  aliased.forEach((j, r) => {
-    const coef = qr.solve(design.X.subMatrixColumn([j]));
-    out.set(r, j, 1);
-    free.forEach((k, i) => {
-      const c = coef.get(i, 0);
-      out.set(r, k, Math.abs(c) < 1e-10 ? 0 : -c);
+  if (aliased.length > 0) {
+    const XtX = crossProduct(design.X);
+    const qr = new QrDecomposition(XtX.selection(free, free));
+    aliased.forEach((j, r) => {
+      const coef = qr.solve(XtX.selection(free, [j]));
+      out.set(r, j, 1);
+      free.forEach((k, i) => {
+        const c = coef.get(i, 0);
+        out.set(r, k, Math.abs(c) < 1e-10 ? 0 : -c);
+      });
     });
-  });
+  }
+  relationsCache.set(design.X, out);
   return out;
 }
 

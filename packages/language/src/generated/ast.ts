@@ -60,6 +60,7 @@ export type StudyKeywordNames =
     | "estimate"
     | "exclude"
     | "factor"
+    | "firstorder"
     | "fixed"
     | "from"
     | "in"
@@ -72,6 +73,7 @@ export type StudyKeywordNames =
     | "model"
     | "none"
     | "not"
+    | "observed"
     | "of"
     | "or"
     | "outcome"
@@ -305,16 +307,22 @@ export function isDataDecl(item: unknown): item is DataDecl {
     return reflection.isInstance(item, DataDecl.$type);
 }
 
-/** `df between-within`: denominator degrees of freedom (SAS DDFM=). */
+/**
+ * `df between-within`: denominator degrees of freedom (SAS DDFM=). Kenward-Roger takes a variant:
+ * default = pbkrtest's (expected information), `observed` = SAS's observed-information form,
+ * `firstorder` = SAS KR(FIRSTORDER) (no second-order term).
+ */
 export interface DfStmt extends langium.AstNode {
     readonly $container: ModelBlock | SensitivityBlock;
     readonly $type: 'DfStmt';
     method: 'between-within' | 'containment' | 'kenward-roger' | 'residual' | 'satterthwaite';
+    variant?: 'firstorder' | 'observed';
 }
 
 export const DfStmt = {
     $type: 'DfStmt',
-    method: 'method'
+    method: 'method',
+    variant: 'variant'
 } as const;
 
 export function isDfStmt(item: unknown): item is DfStmt {
@@ -569,10 +577,10 @@ export function isName(item: unknown): item is Name {
     return isNameButSubject(item) || item === 'subject';
 }
 
-export type NameButSubject = 'add' | 'analysis' | 'change' | 'compare' | 'correlate' | 'cov' | 'covariate' | 'data' | 'df' | 'drop' | 'estimate' | 'exclude' | 'factor' | 'fixed' | 'let' | 'method' | 'model' | 'outcome' | 'paired' | 'percent' | 'random' | 'repeated' | 'select' | 'sensitivity' | 'study' | 'test' | 'type' | 'where' | string;
+export type NameButSubject = 'add' | 'analysis' | 'change' | 'compare' | 'correlate' | 'cov' | 'covariate' | 'data' | 'df' | 'drop' | 'estimate' | 'exclude' | 'factor' | 'firstorder' | 'fixed' | 'let' | 'method' | 'model' | 'observed' | 'outcome' | 'paired' | 'percent' | 'random' | 'repeated' | 'select' | 'sensitivity' | 'study' | 'test' | 'type' | 'where' | string;
 
 export function isNameButSubject(item: unknown): item is NameButSubject {
-    return item === 'data' || item === 'study' || item === 'test' || item === 'change' || item === 'percent' || item === 'method' || item === 'type' || item === 'model' || item === 'analysis' || item === 'outcome' || item === 'factor' || item === 'covariate' || item === 'random' || item === 'fixed' || item === 'estimate' || item === 'compare' || item === 'select' || item === 'cov' || item === 'df' || item === 'let' || item === 'where' || item === 'exclude' || item === 'paired' || item === 'correlate' || item === 'add' || item === 'drop' || item === 'sensitivity' || item === 'repeated' || (typeof item === 'string' && (/[_a-zA-Z][\w]*/.test(item)));
+    return item === 'data' || item === 'study' || item === 'test' || item === 'change' || item === 'percent' || item === 'method' || item === 'type' || item === 'model' || item === 'analysis' || item === 'outcome' || item === 'factor' || item === 'covariate' || item === 'random' || item === 'fixed' || item === 'estimate' || item === 'compare' || item === 'select' || item === 'cov' || item === 'df' || item === 'let' || item === 'where' || item === 'exclude' || item === 'paired' || item === 'correlate' || item === 'add' || item === 'drop' || item === 'sensitivity' || item === 'repeated' || item === 'observed' || item === 'firstorder' || (typeof item === 'string' && (/[_a-zA-Z][\w]*/.test(item)));
 }
 
 export interface NotExpr extends langium.AstNode {
@@ -1053,6 +1061,9 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
             properties: {
                 method: {
                     name: DfStmt.method
+                },
+                variant: {
+                    name: DfStmt.variant
                 }
             },
             superTypes: [ModelStatement.$type, SensitivityStatement.$type]

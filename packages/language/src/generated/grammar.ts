@@ -1795,6 +1795,25 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             }
           },
           {
+            "$type": "Assignment",
+            "feature": "variant",
+            "operator": "=",
+            "terminal": {
+              "$type": "Alternatives",
+              "elements": [
+                {
+                  "$type": "Keyword",
+                  "value": "observed"
+                },
+                {
+                  "$type": "Keyword",
+                  "value": "firstorder"
+                }
+              ]
+            },
+            "cardinality": "?"
+          },
+          {
             "$type": "Keyword",
             "value": ";",
             "cardinality": "?"
@@ -1804,7 +1823,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
       "entry": false,
       "fragment": false,
       "parameters": [],
-      "$comment": "/** \`df between-within\`: denominator degrees of freedom (SAS DDFM=). */"
+      "$comment": "/**\\n * \`df between-within\`: denominator degrees of freedom (SAS DDFM=). Kenward-Roger takes a variant:\\n * default = pbkrtest's (expected information), \`observed\` = SAS's observed-information form,\\n * \`firstorder\` = SAS KR(FIRSTORDER) (no second-order term).\\n */"
     },
     {
       "$type": "ParserRule",
@@ -2863,6 +2882,14 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "Keyword",
             "value": "repeated"
+          },
+          {
+            "$type": "Keyword",
+            "value": "observed"
+          },
+          {
+            "$type": "Keyword",
+            "value": "firstorder"
           }
         ]
       },

@@ -8,7 +8,7 @@
 suppressPackageStartupMessages({ library(nlme); library(jsonlite) })
 .f <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
 here <- if (length(.f)) dirname(normalizePath(.f)) else "."
-conf <- file.path(here, "..", "..", "conformance")
+conf <- file.path(here, "..", "..", "..", "..", "..", "test", "conformance")
 out <- file.path(here, "..", "..", "fixtures", "inference-fits.json")
 
 ## expand R's full-rank treatment-coded (reference = last level) coefficients to all GLM columns
