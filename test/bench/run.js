@@ -4,7 +4,7 @@
 // Each measurement runs in its own process; time is wall-clock, memory is the process's peak RSS.
 // Study's time includes loading the language (about 1 s) and the Type 3 / LS-means inference.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,3 +90,5 @@ console.log(`\nStudy ${process.version} vs ${hasR ? 'R nlme::gls' : '(no R)'}; m
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));
+
+rmSync(dir, { recursive: true, force: true });

@@ -40,6 +40,8 @@ export function pairedTTest(x: MaybeNumber[], y: MaybeNumber[], options: { label
   const md = mean(d);
   const sd = Math.sqrt(d.reduce((s, v) => s + (v - md) ** 2, 0) / (n - 1));
   const se = sd / Math.sqrt(n);
+  // Identical differences leave t undefined (0/0) or infinite: no test to report.
+  if (se === 0) throw new Error(`paired t-test is undefined: all ${n} paired differences are equal (${md})`);
   const df = n - 1;
   const t = md / se;
   const crit = studentTQuantile(1 - (options.alpha ?? 0.05) / 2, df);
@@ -77,6 +79,8 @@ export function pearsonCorrelation(x: MaybeNumber[], y: MaybeNumber[], options: 
     saa += da * da;
     sbb += db * db;
   }
+  // A constant variable has no correlation with anything: say so rather than report NaN.
+  if (saa === 0 || sbb === 0) throw new Error(`correlation is undefined: ${saa === 0 ? 'the first' : 'the second'} variable is constant over the ${n} complete pairs`);
   const r = sab / Math.sqrt(saa * sbb);
   const df = n - 2;
   const t = (r * Math.sqrt(df)) / Math.sqrt(1 - r * r);

@@ -25,6 +25,10 @@ export interface PredictedPoint {
   predicted: number;
   lower: number;
   upper: number;
+  /** standard error of the prediction, sqrt(x' Cov(beta) x) */
+  se?: number;
+  /** degrees of freedom of the t quantile used for the 95% limits */
+  df?: number;
 }
 
 /** Fig. 2B: model-predicted trajectories over the repeated factor at chosen covariate values. */
@@ -35,6 +39,8 @@ export interface TrajectoriesFigure {
   factor: string;
   covariate: string;
   lines: { label: string; covariateValue: number; points: PredictedPoint[] }[];
+  /** other covariates held at their means over the rows used (as LS-means are) */
+  at?: Record<string, number>;
 }
 
 export interface ScatterPoint {
@@ -48,6 +54,8 @@ export interface FitLinePoint {
   y: number;
   lower: number;
   upper: number;
+  /** standard error of the fitted value */
+  se?: number;
 }
 
 /** Fig. 2A: covariate vs outcome at each level of the repeated factor, with the model's line and 95% band. */
@@ -57,7 +65,9 @@ export interface CovariateScatterFigure {
   outcome: string;
   factor: string;
   covariate: string;
-  panels: { level: string; points: ScatterPoint[]; fit: FitLinePoint[] }[];
+  /** `pointsOf`: how many observations a thinned panel stands for (only the points are thinned) */
+  panels: { level: string; points: ScatterPoint[]; fit: FitLinePoint[]; df?: number; pointsOf?: number }[];
+  at?: Record<string, number>;
 }
 
 /** Fig. 3: a per-subject analysis (correlation) as a scatter with its least-squares line and 95% band. */
@@ -69,6 +79,11 @@ export interface AnalysisScatterFigure {
   yLabel: string;
   points: ScatterPoint[];
   fit: FitLinePoint[];
+  /** the least-squares line y = intercept + slope x, its residual df (n - 2) and Pearson r */
+  intercept?: number;
+  slope?: number;
+  df?: number;
+  r?: number;
 }
 
 /** Residual diagnostics: conditional residuals against predicted values, and a normal Q-Q plot. */
@@ -77,6 +92,13 @@ export interface ResidualsFigure {
   model: string;
   points: { predicted: number; residual: number; subject?: string }[];
   qq: { theoretical: number; sample: number }[];
+  /**
+   * 'conditional': y - X beta - Z gamma (for R-side-only models this is y - X beta);
+   * 'marginal': y - X beta for a model with G-side random effects (their predictions are not subtracted)
+   */
+  residualType?: 'conditional' | 'marginal';
+  /** set when `points` (and `qq`) are thinned from this many residuals (figures.ts MAX_PLOTTED_POINTS) */
+  pointsOf?: number;
 }
 
 export type Figure = ObservedMeansFigure | TrajectoriesFigure | CovariateScatterFigure | AnalysisScatterFigure | ResidualsFigure;

@@ -7,14 +7,19 @@ import { resolve } from 'node:path';
 import { readDataFile, type Dataset } from './data.js';
 import { buildDesign } from './design.js';
 import { fitModel, selectCovariance, structureLabel, type FitResult } from './fit/index.js';
-import { denominatorDf, fixedEffectsInference } from './inference/index.js';
+import { approximateInference, denominatorDf, fixedEffectsInference } from './inference/index.js';
 import { pairedTTest, pearsonCorrelation } from './analyses.js';
 import { applyFilters, deriveColumns, describeSubjectExpr, describeSubjectValue, subjectValues, type Row } from './prepare.js';
 import type { CandidateRow, FitNote, ModelReport, AnalysisRow, StudyReport } from './results.js';
 import type { PlannedAnalysis, PlannedModel, StudyPlan } from './plan.js';
+import type { Design } from './design-types.js';
+import type { Figure } from './figure-types.js';
+import { analysisFigures, modelFigures } from './figures.js';
 import { normalCdfBoth } from './distributions/central.js';
 
 export interface ModelFailure {
+  /** a model that could not be fitted, or an analysis that could not be computed */
+  kind: 'model' | 'analysis';
   name: string;
   message: string;
 }
@@ -32,7 +37,10 @@ function waldZ(estimate: number, se: number | null, isVariance: boolean): { z: n
   return { z, p: isVariance ? normalCdfBoth(z).upper : 2 * upper };
 }
 
-export function runModel(rows: Row[], planned: PlannedModel, observationsRead = rows.length): ModelReport {
+/** What a fit leaves for the figures: the rows given to the design, the design and the fit. */
+export type FitObserver = (fitted: { rows: Row[]; design: Design; fit: FitResult }) => void;
+
+export function runModel(rows: Row[], planned: PlannedModel, observationsRead = rows.length, observe?: FitObserver): ModelReport {
   const spec = planned.spec;
   const used = applyFilters(rows, planned.filters);
   const design = buildDesign(used, spec, planned.repeatedLevels ? { repeatedLevels: planned.repeatedLevels.map(String) } : {});
@@ -51,19 +59,27 @@ export function runModel(rows: Row[], planned: PlannedModel, observationsRead = 
   } else {
     fit = fitModel(design, spec, repeated?.type);
   }
-  const ddf = denominatorDf(design, {
-    method: spec.ddfm,
-    repeatedType: repeated ? fit.structure : undefined,
-    hasRandom: spec.random.length > 0,
-    hasSubjects: Boolean(spec.subject || spec.random.some((r) => r.subject)),
-  });
-  const inference = fixedEffectsInference(design, fit, spec, ddf);
+  // Satterthwaite / Kenward-Roger: df from the hypothesis; KR also replaces Cov(beta) by Phi_A and scales F
+  const approx = approximateInference(design, fit, spec.ddfm, spec.kenwardRoger ? { kenwardRoger: spec.kenwardRoger } : {});
+  const ddf = denominatorDf(
+    design,
+    {
+      method: spec.ddfm,
+      repeatedType: repeated ? fit.structure : undefined,
+      hasRandom: spec.random.length > 0,
+      hasSubjects: Boolean(spec.subject || spec.random.some((r) => r.subject)),
+    },
+    approx ? { approximate: approx.approximate } : {},
+  );
+  if (approx) for (const message of approx.notes) notes.push({ severity: 'info', message });
+  const inference = fixedEffectsInference(design, approx?.fit ?? fit, spec, ddf, approx?.fScale ? { fScale: approx.fScale } : {});
   const covparms = fit.covParms.map((c, k) => {
     const prm = fit.covarianceModel.parameters[k];
     return { ...c, ...waldZ(c.estimate, c.se, prm.kind === 'variance') };
   });
   const zColumns = design.Z ? design.Z.columns : 0;
   const subjectEffect = spec.subject ?? spec.random.find((r) => r.subject)?.subject;
+  observe?.({ rows: used, design, fit });
   return {
     name: spec.name,
     info: {
@@ -80,7 +96,7 @@ export function runModel(rows: Row[], planned: PlannedModel, observationsRead = 
       rank_x: design.rankX,
       columnsZ: zColumns,
       subjects: fit.subjects,
-      maxObsPerSubject: Math.max(...design.subjects.map((s) => s.rows.length)),
+      maxObsPerSubject: design.subjects.reduce((m, s) => Math.max(m, s.rows.length), 0),
       observations_read: observationsRead,
       observations_used: design.n,
     },
@@ -136,19 +152,43 @@ export function runPlanOnData(plan: StudyPlan, data: Dataset): StudyRun {
   }));
   const failures: ModelFailure[] = [];
   const models: ModelReport[] = [];
+  const figures: Figure[] = [];
   for (const planned of plan.models) {
     try {
-      const report = runModel(rows, planned, data.rows.length);
+      let fitted: Parameters<FitObserver>[0] | undefined;
+      const report = runModel(rows, planned, data.rows.length, (f) => (fitted = f));
       const uses = (name: string) => planned.spec.response === name;
       report.notes.push(...derivationNotes.filter((_, k) => uses(derived.issues[k].derived)));
       models.push(report);
+      if (fitted) {
+        try {
+          const subject = planned.spec.subject ?? planned.spec.random.find((r) => r.subject)?.subject;
+          figures.push(...modelFigures({ ...fitted, report, factor: planned.spec.repeated?.effect, subject }));
+        } catch (e) {
+          report.notes.push({ severity: 'info', message: `figures not drawn: ${(e as Error).message}` });
+        }
+      }
     } catch (e) {
-      failures.push({ name: planned.spec.name, message: (e as Error).message });
+      failures.push({ kind: 'model', name: planned.spec.name, message: (e as Error).message });
     }
   }
   const other: AnalysisRow[] = [];
-  for (const a of plan.analyses) other.push(...runAnalysis(rows, plan.subject, a));
-  return { report: { title: plan.title, dataPath: plan.dataPath, models, other }, failures };
+  for (const a of plan.analyses) {
+    try {
+      other.push(...runAnalysis(rows, plan.subject, a));
+    } catch (e) {
+      failures.push({ kind: 'analysis', name: a.name, message: (e as Error).message });
+      continue;
+    }
+    try {
+      figures.push(...analysisFigures(applyFilters(rows, a.filters), plan.subject, a));
+    } catch {
+      // a figure that cannot be computed is left out; the analysis row above carries the result
+    }
+  }
+  const report: StudyReport = { title: plan.title, dataPath: plan.dataPath, models, other };
+  if (figures.length > 0) report.figures = figures;
+  return { report, failures };
 }
 
 /** Reads the plan's data file (relative to `baseDir`, the spec's folder) and runs the plan. */

@@ -1,10 +1,10 @@
 /** Check, plan and run a spec: what `study run` does. */
-import * as path from 'node:path';
 import { GrammarUtils } from 'langium';
-import { runPlan, type ModelFailure, type StudyPlan, type StudyReport } from '@study/engine';
+import { runPlanOnData, type ModelFailure, type StudyPlan, type StudyReport } from '@study/engine';
+import { loadData, resolveDataPath } from './data-cache.js';
 import { checkStudyFile, type StudyDiagnostic } from './check.js';
 import { buildPlan } from './plan-builder.js';
-import { isModelBlock, isSensitivityBlock, type StudyFile } from './generated/ast.js';
+import { isAnalysisBlock, isModelBlock, isSensitivityBlock, type StudyFile } from './generated/ast.js';
 import { sensitivityName } from './semantics.js';
 
 export interface RunResult {
@@ -19,7 +19,8 @@ export interface RunResult {
 /** Where a model (or sensitivity variant) is named, for failure diagnostics. */
 function modelPosition(root: StudyFile, name: string): Pick<StudyDiagnostic, 'line' | 'column' | 'endLine' | 'endColumn'> {
   for (const el of root.elements) {
-    const matches = (isModelBlock(el) && el.name === name) || (isSensitivityBlock(el) && sensitivityName(el, root) === name);
+    const matches =
+      (isModelBlock(el) && el.name === name) || (isSensitivityBlock(el) && sensitivityName(el, root) === name) || (isAnalysisBlock(el) && el.name === name);
     if (!matches) continue;
     const cst = GrammarUtils.findNodeForProperty(el.$cstNode, isSensitivityBlock(el) && !el.name ? 'base' : 'name') ?? el.$cstNode;
     if (cst) {
@@ -44,9 +45,13 @@ export async function runStudyFile(file: string): Promise<RunResult> {
     return { diagnostics, failures: [] };
   }
   try {
-    const run = runPlan(plan, path.dirname(path.resolve(file)));
+    // the validator has just read the data into the cache: run on that copy instead of reading it again
+    const load = loadData(resolveDataPath(checked.document.uri, plan.dataPath));
+    if (!load.ok) throw new Error(`cannot read the data: ${load.error}`);
+    const run = runPlanOnData(plan, load.data);
     for (const f of run.failures) {
-      diagnostics.push({ severity: 'error', message: `model ${f.name} could not be fitted: ${f.message}`, ...modelPosition(root, f.name), code: 'fit-failed' });
+      const what = f.kind === 'model' ? `model ${f.name} could not be fitted` : `analysis ${f.name} could not be computed`;
+      diagnostics.push({ severity: 'error', message: `${what}: ${f.message}`, ...modelPosition(root, f.name), code: 'fit-failed' });
     }
     return { diagnostics, report: run.report, failures: run.failures, plan };
   } catch (e) {

@@ -14,17 +14,23 @@ import {
 import {
   createDefaultModule,
   createDefaultSharedModule,
+  DefaultDocumentUpdateHandler,
   type DefaultSharedModuleContext,
   type LangiumServices,
   type LangiumSharedServices,
   type PartialLangiumServices,
   type PartialLangiumSharedServices,
 } from 'langium/lsp';
-import type { CancellationToken } from 'vscode-languageserver';
+import { Emitter, type CancellationToken, type TextDocumentChangeEvent } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { StudyGeneratedModule, StudyGeneratedSharedModule } from './generated/module.js';
 import { registerValidationChecks, StudyValidator } from './study-validator.js';
 import { StudyCompletionProvider } from './lsp/completion.js';
-import { StudyHoverProvider } from './lsp/hover.js';
+import { StudyResults } from './results/results-service.js';
+import { StudyResultsHoverProvider } from './results/results-hover.js';
+import { StudyInlayHintProvider } from './results/inlay-hints.js';
+import { StudyCodeLensProvider } from './results/code-lens.js';
+import { fitNoteChecks } from './results/fit-diagnostics.js';
 import { StudyDefinitionProvider } from './lsp/definition.js';
 import { StudyCodeActionProvider } from './lsp/code-actions.js';
 import { StudyDocumentSymbolProvider } from './lsp/symbols.js';
@@ -38,6 +44,10 @@ export type StudyAddedServices = {
   validation: {
     StudyValidator: StudyValidator;
   };
+  /** the results of runs (docs/lsp-protocol.md): hovers, inlay hints, code lenses and fit notes use them */
+  results: {
+    StudyResults: StudyResults;
+  };
 };
 
 export type StudyServices = LangiumServices & StudyAddedServices;
@@ -49,11 +59,16 @@ export const StudyModule: Module<StudyServices, PartialLangiumServices & StudyAd
   lsp: {
     CompletionProvider: (services) => new StudyCompletionProvider(services),
     DefinitionProvider: (services) => new StudyDefinitionProvider(services),
-    HoverProvider: (services) => new StudyHoverProvider(services),
+    HoverProvider: (services) => new StudyResultsHoverProvider(services, () => services.results.StudyResults),
+    InlayHintProvider: (services) => new StudyInlayHintProvider(() => services.results.StudyResults),
+    CodeLensProvider: (services) => new StudyCodeLensProvider(() => services.results.StudyResults),
     CodeActionProvider: () => new StudyCodeActionProvider(),
     DocumentSymbolProvider: () => new StudyDocumentSymbolProvider(),
     Formatter: () => new StudyFormatter(),
     SemanticTokenProvider: (services) => new StudySemanticTokenProvider(services),
+  },
+  results: {
+    StudyResults: () => new StudyResults(),
   },
 };
 
@@ -86,9 +101,41 @@ export class StudyDocumentBuilder extends DefaultDocumentBuilder {
   }
 }
 
+/**
+ * Tells the results service about edits and saves: an edit abandons a fit in flight for the document
+ * (and may make its results stale); a save may start a run (`study.runOnSave`). Declaring
+ * `didSaveDocument` makes the server ask the client for save notifications.
+ */
+export class StudyDocumentUpdateHandler extends DefaultDocumentUpdateHandler {
+  private readonly saved = new Emitter<string>();
+  private readonly changed = new Emitter<string>();
+
+  /** a document was saved (its URI) */
+  get onDidSaveDocument() {
+    return this.saved.event;
+  }
+
+  /** a document's text changed in the editor (its URI) */
+  get onDidChangeDocument() {
+    return this.changed.event;
+  }
+
+  override didChangeContent(change: TextDocumentChangeEvent<TextDocument>): void {
+    super.didChangeContent(change);
+    this.changed.fire(change.document.uri);
+  }
+
+  didSaveDocument(event: TextDocumentChangeEvent<TextDocument>): void {
+    this.saved.fire(event.document.uri);
+  }
+}
+
 export const StudySharedModule: Module<LangiumSharedServices, PartialLangiumSharedServices> = {
   workspace: {
     DocumentBuilder: (shared) => new StudyDocumentBuilder(shared),
+  },
+  lsp: {
+    DocumentUpdateHandler: (shared) => new StudyDocumentUpdateHandler(shared),
   },
 };
 
@@ -105,6 +152,7 @@ export function createStudyServices(context: Partial<DefaultSharedModuleContext>
   const Study = inject(createDefaultModule({ shared }), StudyGeneratedModule, StudyModule);
   shared.ServiceRegistry.register(Study);
   registerValidationChecks(Study);
+  Study.validation.ValidationRegistry.register(fitNoteChecks(() => Study.results.StudyResults));
   if (!context.connection) {
     // headless use: no configuration provider messages will arrive
     shared.workspace.ConfigurationProvider.initialized({});

@@ -41,7 +41,7 @@ export class CovarianceModel {
   ) {
     const dimension = design.repeatedLevels
       ? design.repeatedLevels.length
-      : Math.max(...design.subjects.map((s) => s.rows.length));
+      : design.subjects.reduce((m, s) => Math.max(m, s.rows.length), 0);
     this.residual = residualStructure(structure, dimension);
     this.random = spec.random.length > 0 ? new RandomEffectsCovariance(design, spec.random) : null;
     this.gSize = this.random?.size ?? 0;
