@@ -103,9 +103,14 @@ function adjustName(a: string): string {
   return a === 'tukey' ? 'Tukey-Kramer' : a === 'bonferroni' ? 'Bonferroni' : a;
 }
 
+/**
+ * One row per test: the estimate is the mean difference (paired t) or r (correlation); both are
+ * tested with t on the df shown, with 95% limits (Fisher's z for r).
+ */
 function analysisTable(name: string, rows: AnalysisRow[]): string {
-  return textTable(`Analysis ${name}`, [{ header: 'Test', align: 'left' }, { header: 'N' }, { header: 'Estimate' }, { header: 'Statistic' }, { header: 'DF' }, { header: 'Pr > |t|' }],
-    rows.map((r) => [r.test, String(r.n), fmtEstimate(r.estimate ?? null), fmtEstimate(r.statistic), fmtDf(r.df), fmtP(r.p)]));
+  return textTable(`Analysis ${name}`,
+    [{ header: 'Test', align: 'left' }, { header: 'N' }, { header: 'Estimate' }, { header: 't Value' }, { header: 'DF' }, { header: 'Pr > |t|' }, { header: 'Lower' }, { header: 'Upper' }],
+    rows.map((r) => [r.test, String(r.n), fmtEstimate(r.estimate ?? r.statistic), fmtStat(r.t ?? r.statistic), fmtDf(r.df), fmtP(r.p), fmtEstimate(r.lower ?? null), fmtEstimate(r.upper ?? null)]));
 }
 
 export function textReport(report: StudyReport): string {
