@@ -8,4 +8,4 @@ export { quickFix } from './lsp/code-actions.js';
 export { editDistance, closest } from './suggest.js';
 export * as ast from './generated/ast.js';
 export { StudyLanguageMetaData } from './generated/module.js';
-export { runStudyFile, type RunResult } from './run.js';
+export { runStudyFile, runStudyText, blockNamePosition, type RunResult, type RunOptions } from './run.js';

@@ -1,23 +1,45 @@
-/** Check, plan and run a spec: what `study run` does. */
+/**
+ * Check, plan and run a spec: the one pipeline behind `study run`, the language server's fit worker
+ * and the tests. It never throws: a spec with errors, unreadable data or a model that cannot be fitted
+ * come back as diagnostics (and `error`, the reason nothing was run).
+ */
+import { readFileSync } from 'node:fs';
 import { GrammarUtils } from 'langium';
 import { runPlanOnData, type ModelFailure, type StudyPlan, type StudyReport } from '@study/engine';
 import { loadData, resolveDataPath } from './data-cache.js';
-import { checkStudyFile, type StudyDiagnostic } from './check.js';
+import { parseStudyDocument, type StudyDiagnostic } from './check.js';
 import { buildPlan } from './plan-builder.js';
 import { isAnalysisBlock, isModelBlock, isSensitivityBlock, type StudyFile } from './generated/ast.js';
 import { sensitivityName } from './semantics.js';
 
 export interface RunResult {
-  /** the spec's diagnostics, then one error per model that could not be fitted */
+  /** the spec's diagnostics, then one error per model or analysis that could not be computed */
   diagnostics: StudyDiagnostic[];
-  /** the report; undefined when the spec has errors or the data cannot be read */
+  /** the report; undefined when nothing could be run (`error` says why) */
   report?: StudyReport;
   failures: ModelFailure[];
   plan?: StudyPlan;
+  /** absolute path of the data file the run read */
+  dataPath?: string;
+  /** why nothing was run */
+  error?: string;
 }
 
-/** Where a model (or sensitivity variant) is named, for failure diagnostics. */
-function modelPosition(root: StudyFile, name: string): Pick<StudyDiagnostic, 'line' | 'column' | 'endLine' | 'endColumn'> {
+export interface RunOptions {
+  /** run only this model (or sensitivity variant) and no analyses; undefined: everything */
+  model?: string;
+  /**
+   * also report each model's fit notes (non-convergence, boundary, non-positive-definite Hessian) as
+   * diagnostics on the model's name, as the editor shows them (the CLI prints them in the report)
+   */
+  fitNotes?: boolean;
+}
+
+type Position = Pick<StudyDiagnostic, 'line' | 'column' | 'endLine' | 'endColumn'>;
+const FILE_START: Position = { line: 1, column: 1, endLine: 1, endColumn: 1 };
+
+/** Where a model, sensitivity variant or analysis is named: failures and fit notes are reported there. */
+export function blockNamePosition(root: StudyFile, name: string): Position {
   for (const el of root.elements) {
     const matches =
       (isModelBlock(el) && el.name === name) || (isSensitivityBlock(el) && sensitivityName(el, root) === name) || (isAnalysisBlock(el) && el.name === name);
@@ -28,34 +50,64 @@ function modelPosition(root: StudyFile, name: string): Pick<StudyDiagnostic, 'li
       return { line: r.start.line + 1, column: r.start.character + 1, endLine: r.end.line + 1, endColumn: r.end.character + 1 };
     }
   }
-  return { line: 1, column: 1, endLine: 1, endColumn: 1 };
+  return FILE_START;
 }
 
-/** Checks the spec; when it has no errors, builds its plan and runs it on the data (relative to the spec's folder). */
-export async function runStudyFile(file: string): Promise<RunResult> {
-  const checked = await checkStudyFile(file);
-  const diagnostics = [...checked.diagnostics];
-  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics, failures: [] };
-  const root = checked.document.parseResult.value;
-  let plan: StudyPlan;
+/** The plan restricted to one model, without the analyses. */
+function onlyModel(plan: StudyPlan, model: string): StudyPlan | undefined {
+  const models = plan.models.filter((m) => m.spec.name === model);
+  return models.length ? { ...plan, models, analyses: [] } : undefined;
+}
+
+/** Runs a spec given as text; `file` places it (its data file is resolved against the file's folder). */
+export async function runStudyText(text: string, file: string, options: RunOptions = {}): Promise<RunResult> {
+  const diagnostics: StudyDiagnostic[] = [];
   try {
-    plan = buildPlan(checked.document);
-  } catch (e) {
-    diagnostics.push({ severity: 'error', message: (e as Error).message, line: 1, column: 1, endLine: 1, endColumn: 1 });
-    return { diagnostics, failures: [] };
-  }
-  try {
-    // the validator has just read the data into the cache: run on that copy instead of reading it again
-    const load = loadData(resolveDataPath(checked.document.uri, plan.dataPath));
-    if (!load.ok) throw new Error(`cannot read the data: ${load.error}`);
+    const checked = await parseStudyDocument(text, file);
+    diagnostics.push(...checked.diagnostics);
+    const firstError = diagnostics.find((d) => d.severity === 'error');
+    if (firstError) return { diagnostics, failures: [], error: `the spec has errors: ${firstError.message} (line ${firstError.line})` };
+    const root = checked.document.parseResult.value;
+    let plan = buildPlan(checked.document);
+    if (options.model !== undefined) {
+      const one = onlyModel(plan, options.model);
+      if (!one) return { diagnostics, failures: [], plan, error: `the spec has no model named '${options.model}'` };
+      plan = one;
+    }
+    // the validator has just read the data into the cache: the run uses that copy
+    const dataPath = resolveDataPath(checked.document.uri, plan.dataPath);
+    const load = loadData(dataPath);
+    if (!load.ok) {
+      const error = `cannot read the data file ${dataPath}: ${load.error}`;
+      return { diagnostics: [...diagnostics, { severity: 'error', message: error, ...FILE_START, code: 'run-failed' }], failures: [], plan, dataPath, error };
+    }
     const run = runPlanOnData(plan, load.data);
     for (const f of run.failures) {
       const what = f.kind === 'model' ? `model ${f.name} could not be fitted` : `analysis ${f.name} could not be computed`;
-      diagnostics.push({ severity: 'error', message: `${what}: ${f.message}`, ...modelPosition(root, f.name), code: 'fit-failed' });
+      diagnostics.push({ severity: 'error', message: `${what}: ${f.message}`, ...blockNamePosition(root, f.name), code: 'fit-failed' });
     }
-    return { diagnostics, report: run.report, failures: run.failures, plan };
+    if (options.fitNotes) {
+      for (const m of run.report.models) {
+        for (const note of m.notes) {
+          diagnostics.push({ severity: note.severity, message: `model ${m.name}: ${note.message}`, ...blockNamePosition(root, m.name), code: 'fit-note' });
+        }
+      }
+    }
+    return { diagnostics, report: run.report, failures: run.failures, plan, dataPath };
   } catch (e) {
-    diagnostics.push({ severity: 'error', message: (e as Error).message, line: 1, column: 1, endLine: 1, endColumn: 1, code: 'run-failed' });
-    return { diagnostics, failures: [], plan };
+    const error = `the run failed: ${(e as Error)?.message ?? String(e)}`;
+    return { diagnostics: [...diagnostics, { severity: 'error', message: error, ...FILE_START, code: 'run-failed' }], failures: [], error };
   }
+}
+
+/** Reads a `.study` file and runs it. A file that cannot be read is one error at 1:1. */
+export async function runStudyFile(file: string, options: RunOptions = {}): Promise<RunResult> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const error = `cannot read ${file}: ${(e as Error).message}`;
+    return { diagnostics: [{ severity: 'error', message: error, ...FILE_START }], failures: [], error };
+  }
+  return runStudyText(text, file, options);
 }
