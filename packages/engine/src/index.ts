@@ -7,6 +7,7 @@ export * from './prepare.js';
 export * from './report/format.js';
 export * from './report/text-report.js';
 export * from './report/html-report.js';
+export * from './report/tables.js';
 export * from './report/markdown-report.js';
 export * from './design.js';
 export * from './fit/index.js';

@@ -1,0 +1,149 @@
+/**
+ * The report's tables as data (title, columns, cells formatted as SAS prints them), in PROC MIXED listing
+ * order, and three renderings of one table: SAS LISTING text, CSV and GitHub Markdown. The text report,
+ * the Markdown export and the editor's results panel are all drawn from `reportTables`, so they cannot
+ * disagree.
+ */
+import type { AnalysisRow, ModelReport, StudyReport } from '../results.js';
+import { fmtDf, fmtEstimate, fmtFit, fmtP, fmtStat, textTable, type Column } from './format.js';
+
+export interface ReportTable {
+  /** stable id: `<model>/<kind>` or `analysis/<name>` */
+  id: string;
+  /** SAS table title, e.g. "Type 3 Tests of Fixed Effects" */
+  title: string;
+  /** the model the table belongs to (absent for analyses) */
+  model?: string;
+  columns: Column[];
+  /** cells formatted as SAS prints them */
+  rows: string[][];
+}
+
+const L = (header: string): Column => ({ header, align: 'left' });
+const R = (header: string): Column => ({ header });
+
+function dfMethodName(m: string): string {
+  return ({ residual: 'Residual', 'between-within': 'Between-Within', containment: 'Containment', satterthwaite: 'Satterthwaite', 'kenward-roger': 'Kenward-Roger' } as Record<string, string>)[m] ?? m;
+}
+
+function adjustName(a: string): string {
+  return a === 'tukey' ? 'Tukey-Kramer' : a === 'bonferroni' ? 'Bonferroni' : a;
+}
+
+function modelTables(m: ModelReport): ReportTable[] {
+  const t = (kind: string, title: string, columns: Column[], rows: string[][]): ReportTable => ({ id: `${m.name}/${kind}`, title, model: m.name, columns, rows });
+  const out: ReportTable[] = [];
+  const info = m.info;
+  out.push(t('info', 'Model Information', [L('Item'), L('Value')], [
+    ['Dependent Variable', info.response],
+    ['Covariance Structure', info.covarianceStructure],
+    ...(info.subjectEffect ? [['Subject Effect', info.subjectEffect]] : []),
+    ['Estimation Method', info.estimationMethod],
+    ['Degrees of Freedom Method', dfMethodName(info.dfMethod)],
+    ['Convergence', m.converged ? 'Convergence criteria met' : 'did not converge'],
+  ]));
+  if (info.classLevels.length > 0) {
+    out.push(t('class', 'Class Level Information', [L('Class'), R('Levels'), L('Values')],
+      info.classLevels.map((c) => [c.name, String(c.levels.length), c.levels.join(' ')])));
+  }
+  const d = m.dimensions;
+  out.push(t('dimensions', 'Dimensions', [L('Item'), R('Value')], [
+    ['Covariance Parameters', String(d.covparms)],
+    ['Columns in X', String(d.columnsX)],
+    ['Columns in Z', String(d.columnsZ)],
+    ['Subjects', String(d.subjects)],
+    ['Max Obs per Subject', String(d.maxObsPerSubject)],
+    ['Number of Observations Read', String(d.observations_read)],
+    ['Number of Observations Used', String(d.observations_used)],
+    ['Number of Observations Not Used', String(d.observations_read - d.observations_used)],
+  ]));
+  if (m.iterations.length > 0) {
+    out.push(t('iterations', 'Iteration History', [R('Iteration'), R('Evaluations'), R(info.estimationMethod === 'ML' ? '-2 Log Like' : '-2 Res Log Like'), R('Criterion')],
+      m.iterations.map((it) => [String(it.iteration), String(it.evaluations), it.minus2ll.toFixed(8), it.criterion === null ? '' : it.criterion.toExponential(8)])));
+  }
+  if (m.candidates.length > 0) {
+    out.push(t('selection', 'Covariance Structure Selection', [L('Structure'), R('Parms'), R('-2 Res LL'), R('AIC'), R('AICC'), R('BIC'), L('Chosen')],
+      m.candidates.map((c) => [c.structure, String(c.q), fmtFit(c.minus2ll), fmtFit(c.aic), fmtFit(c.aicc), fmtFit(c.bic), c.chosen ? '*' : c.converged ? '' : 'did not converge'])));
+  }
+  out.push(t('covparms', 'Covariance Parameter Estimates', [L('Cov Parm'), L('Subject'), R('Estimate'), R('Standard Error'), R('Z Value'), R('Pr > Z')],
+    m.covparms.map((c) => [c.name, c.subject ?? '', fmtEstimate(c.estimate), fmtEstimate(c.se), fmtStat(c.z ?? null), fmtP(c.p ?? null)])));
+  out.push(t('fit', 'Fit Statistics', [L('Statistic'), R('Value')], [
+    [info.estimationMethod === 'ML' ? '-2 Log Likelihood' : '-2 Res Log Likelihood', fmtFit(m.minus2ll)],
+    ['AIC (Smaller is Better)', fmtFit(m.aic)],
+    ['AICC (Smaller is Better)', fmtFit(m.aicc)],
+    ['BIC (Smaller is Better)', fmtFit(m.bic)],
+  ]));
+  out.push(t('solution', 'Solution for Fixed Effects', [L('Effect'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|')],
+    m.fixed.map((f) => [f.term, fmtEstimate(f.estimate), fmtEstimate(f.se), fmtDf(f.df), fmtStat(f.t), fmtP(f.p)])));
+  if (m.type3.length > 0) {
+    out.push(t('type3', 'Type 3 Tests of Fixed Effects', [L('Effect'), R('Num DF'), R('Den DF'), R('F Value'), R('Pr > F')],
+      m.type3.map((r) => [r.effect, fmtDf(r.numdf), fmtDf(r.dendf), fmtStat(r.F), fmtP(r.p)])));
+  }
+  if (m.estimates.length > 0) {
+    out.push(t('estimates', 'Estimates', [L('Label'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|'), R('Lower'), R('Upper')],
+      m.estimates.map((e) => [e.label, fmtEstimate(e.estimate), fmtEstimate(e.se), fmtDf(e.df), fmtStat(e.t), fmtP(e.p), fmtEstimate(e.lower), fmtEstimate(e.upper)])));
+  }
+  if (m.lsmeans.length > 0) {
+    const at = m.lsmeans[0].at;
+    const atText = at && Object.keys(at).length > 0 ? ` (at ${Object.entries(at).map(([k, v]) => `${k} = ${fmtEstimate(v)}`).join(', ')})` : '';
+    out.push(t('lsmeans', `Least Squares Means${atText}`, [L('Effect'), L('Level'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|')],
+      m.lsmeans.map((l) => [l.effect, l.level, fmtEstimate(l.estimate), fmtEstimate(l.se), fmtDf(l.df), fmtStat(l.t), fmtP(l.p)])));
+  }
+  if (m.diffs.length > 0) {
+    const adjust = m.diffs[0].adjust;
+    out.push(t('diffs', `Differences of Least Squares Means${adjust ? ` (adjustment: ${adjustName(adjust)})` : ''}`,
+      [L('Effect'), L('Level'), L('_Level'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|'), ...(adjust ? [R('Adj P')] : [])],
+      m.diffs.map((x) => [x.effect, x.level, x.vs, fmtEstimate(x.estimate), fmtEstimate(x.se), fmtDf(x.df), fmtStat(x.t), fmtP(x.p), ...(adjust ? [fmtP(x.p_adj ?? null)] : [])])));
+  }
+  if (m.notes.length > 0) {
+    out.push(t('notes', 'Notes', [L('Severity'), L('Message')], m.notes.map((n) => [n.severity === 'info' ? 'NOTE' : n.severity.toUpperCase(), n.message])));
+  }
+  return out;
+}
+
+/**
+ * One row per test: the estimate is the mean difference (paired t) or r (correlation); both are
+ * tested with t on the df shown, with 95% limits (Fisher's z for r).
+ */
+function analysisTables(rows: AnalysisRow[]): ReportTable[] {
+  const by = new Map<string, AnalysisRow[]>();
+  for (const r of rows) by.set(r.analysis, [...(by.get(r.analysis) ?? []), r]);
+  return [...by].map(([name, rs]) => ({
+    id: `analysis/${name}`,
+    title: `Analysis ${name}`,
+    columns: [L('Test'), R('N'), R('Estimate'), R('t Value'), R('DF'), R('Pr > |t|'), R('Lower'), R('Upper')],
+    rows: rs.map((r) => [r.test, String(r.n), fmtEstimate(r.estimate ?? r.statistic), fmtStat(r.t ?? r.statistic), fmtDf(r.df), fmtP(r.p), fmtEstimate(r.lower ?? null), fmtEstimate(r.upper ?? null)]),
+  }));
+}
+
+/** Every table of the report, models first (in PROC MIXED listing order), then the analyses. */
+export function reportTables(report: StudyReport): ReportTable[] {
+  return [...report.models.flatMap(modelTables), ...analysisTables(report.other)];
+}
+
+/** SAS LISTING style (the text report's layout). */
+export function tableText(t: ReportTable): string {
+  return textTable(t.model ? `${t.title} (${t.model})` : t.title, t.columns, t.rows);
+}
+
+function csvCell(s: string): string {
+  return /[",\n\r]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** RFC 4180 CSV with a header row (cells as formatted in the listing, e.g. "<.0001"). */
+export function tableCsv(t: ReportTable): string {
+  return [t.columns.map((c) => c.header), ...t.rows].map((r) => r.map((c) => csvCell(c ?? '')).join(',')).join('\r\n') + '\r\n';
+}
+
+export function mdCell(s: string): string {
+  return (s ?? '').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\*/g, '\\*').replace(/_/g, '\\_').replace(/</g, '&lt;').replace(/\r?\n/g, ' ');
+}
+
+/** A GitHub-flavoured Markdown table (numbers right-aligned) under a bold title. */
+export function tableMarkdown(t: ReportTable, withTitle = true): string {
+  const head = `| ${t.columns.map((c) => mdCell(c.header)).join(' | ')} |`;
+  const rule = `|${t.columns.map((c) => ((c.align ?? 'right') === 'right' ? ' ---: ' : ' :--- ')).join('|')}|`;
+  const body = t.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`);
+  return [...(withTitle ? [`**${mdCell(t.title)}**`, ''] : []), head, rule, ...body].join('\n');
+}
+
