@@ -13,6 +13,8 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    // CI also writes a JSON summary, from which .ci/run prints its closing 'N passed, N failed' line
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-output/vitest.json' }]] : ['default'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

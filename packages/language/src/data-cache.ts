@@ -8,7 +8,7 @@ import { DataError, dataFileStamp, readDataFile, type Dataset } from '@study/eng
 
 export type DataLoad =
   | { ok: true; path: string; data: Dataset }
-  | { ok: false; path: string; error: string };
+  | { ok: false; path: string; error: string; untrusted?: boolean };
 
 interface CacheEntry {
   stamp: string | undefined;
@@ -29,8 +29,24 @@ export function clearDataCache(absPath?: string): void {
   else cache.clear();
 }
 
+let dataAllowed = true;
+
+/**
+ * In an untrusted workspace (VS Code's Restricted Mode) the server reads no data file at all: a CSV
+ * from an untrusted source is not opened, and nothing that needs it runs.
+ */
+export function allowDataAccess(allowed: boolean): void {
+  dataAllowed = allowed;
+  if (!allowed) cache.clear();
+}
+
+export function dataAccessAllowed(): boolean {
+  return dataAllowed;
+}
+
 /** Reads (or returns the cached) data file at an absolute path. Never throws. */
 export function loadData(absPath: string): DataLoad {
+  if (!dataAllowed) return { ok: false, path: absPath, error: 'the workspace is not trusted: Study reads no data here', untrusted: true };
   const stamp = dataFileStamp(absPath);
   const hit = cache.get(absPath);
   if (hit && hit.stamp === stamp && stamp !== undefined) return hit.load;

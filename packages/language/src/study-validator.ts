@@ -78,6 +78,7 @@ export const Codes = {
   notPerSubject: 'not-per-subject',
   derivedNotAllowed: 'derived-not-allowed',
   dfVariant: 'df-variant',
+  untrusted: 'untrusted',
   internal: 'internal',
 } as const;
 
@@ -217,6 +218,10 @@ class FileCheck {
     const written = unquote(dataDecl.path);
     this.dataName = written;
     const load = loadData(resolveDataPath(this.root.$document?.uri, written));
+    if (!load.ok && load.untrusted) {
+      this.report('info', `Restricted Mode: ${written} is not read in an untrusted workspace, so the checks against the data are off (trust the workspace to turn them on)`, dataDecl, { property: 'path' }, Codes.untrusted);
+      return;
+    }
     if (!load.ok) {
       const msg = load.error.startsWith('data file not found') ? `data file not found: ${written} (looked for ${load.path})` : load.error;
       this.report('error', msg, dataDecl, { property: 'path' }, Codes.dataError);

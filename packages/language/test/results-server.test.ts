@@ -24,7 +24,7 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 // STUDY_TEST_SERVER: run the same test against another build of the server (e.g. an esbuild bundle)
 const SERVER = process.env.STUDY_TEST_SERVER ?? here('../dist/server/main.js');
 const KETAMINE = path.join(here('../../../examples/ketamine'), 'ketamine.study');
-const reference = [here('../../../test/conformance/ketamine-synthetic/expected.json'), here('../../engine/test/conformance/ketamine-synthetic/expected.json')].find((f) => existsSync(f))!;
+const reference = here('../../../test/conformance/ketamine-synthetic/expected.json');
 const expected = JSON.parse(readFileSync(reference, 'utf8')).expected;
 
 // a copy in a temp folder, so the test can change the data file without touching the example

@@ -5,7 +5,7 @@
  * Where the worker script is, first match wins:
  *  1. the `workerPath` option;
  *  2. the environment variable STUDY_FIT_WORKER;
- *  3. `fit-worker.js` next to the running script (a bundled server: out/server.js + out/fit-worker.js);
+ *  3. `fit-worker.js` or `fit-worker.cjs` next to the running script (a bundled server: out/server.cjs + out/fit-worker.cjs);
  *  4. this package's dist/results/fit-worker.js.
  * When none exists (or `inProcess` is set, as in unit tests on the TypeScript sources) the fit runs
  * in this thread.
@@ -45,7 +45,9 @@ export function resolveWorkerPath(option?: string): string | undefined {
   const candidates = [
     option,
     process.env.STUDY_FIT_WORKER,
+    // a bundled server sits beside its worker: out/server.cjs + out/fit-worker.cjs (or .js)
     script ? path.join(path.dirname(path.resolve(script)), 'fit-worker.js') : undefined,
+    script ? path.join(path.dirname(path.resolve(script)), 'fit-worker.cjs') : undefined,
     packageWorker(),
   ];
   return candidates.find((c): c is string => Boolean(c) && existsSync(c!) && !c!.endsWith('.ts'));

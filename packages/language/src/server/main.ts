@@ -7,11 +7,13 @@
  * (results/fit-worker.js; `STUDY_FIT_WORKER` overrides where it is).
  */
 import { DocumentState, URI } from 'langium';
+import { ResponseError } from 'vscode-languageserver';
 import { startLanguageServer } from 'langium/lsp';
 import { NodeFileSystem } from 'langium/node';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node.js';
 import { createStudyServices, StudyDocumentUpdateHandler } from '../study-module.js';
 import { StudyRequests, type RunParams } from '../results/results-service.js';
+import { allowDataAccess, dataAccessAllowed } from '../data-cache.js';
 
 const connection = createConnection(ProposedFeatures.all);
 const { shared, Study } = createStudyServices({ connection, ...NodeFileSystem });
@@ -33,7 +35,19 @@ results.attach(connection, {
   },
 });
 
-connection.onRequest(StudyRequests.run, (params: RunParams, token) => results.run(params, token));
+// Workspace trust: the client says `initializationOptions: { trusted: false }` in Restricted Mode. Then the
+// server edits and checks syntax, but reads no data file and runs nothing.
+shared.lsp.LanguageServer.onInitialize((params) => {
+  const options = params.initializationOptions as { trusted?: unknown } | undefined;
+  allowDataAccess(options?.trusted !== false);
+});
+
+const UNTRUSTED = 'the workspace is not trusted: Study runs nothing and reads no data in Restricted Mode';
+
+connection.onRequest(StudyRequests.run, (params: RunParams, token) => {
+  if (!dataAccessAllowed()) return new ResponseError(-32803, UNTRUSTED);
+  return results.run(params, token);
+});
 connection.onRequest(StudyRequests.results, (params: { uri?: string } | undefined) => {
   try {
     return typeof params?.uri === 'string' ? results.results(params.uri) : null;
@@ -62,6 +76,7 @@ if (updates instanceof StudyDocumentUpdateHandler) {
     }
   });
   updates.onDidSaveDocument((uri) => {
+    if (!dataAccessAllowed()) return;
     void runOnSave(uri).then((yes) => (yes ? results.run({ uri }) : undefined)).catch(() => undefined);
   });
 }
