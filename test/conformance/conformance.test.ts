@@ -30,6 +30,8 @@ interface CaseConfig {
   absOverrides?: Record<string, number>;
   /** expected estimate label -> our label, where the reference names its ESTIMATE rows differently */
   estimateLabels?: Record<string, string>;
+  /** expected estimates that are LS-mean differences in the spec (`compare … at …`) */
+  estimatesFromDiffs?: Record<string, { level: string; vs: string; at: Record<string, number> }>;
 }
 
 const CASES: CaseConfig[] = [
@@ -45,7 +47,7 @@ const CASES: CaseConfig[] = [
   ...['un', 'cs', 'ar1'].map((s) => ({
     id: `r-orthodont-${s}`,
     estimateLabels: { 'age slope, Sex=Male': 'age slope at Sex Male', 'age slope, Sex=Female': 'age slope at Sex Female' },
-    skip: { 'Female - Male at age 14': 'an explicit contrast at a covariate value: not expressible in the language yet' },
+    estimatesFromDiffs: { 'Female - Male at age 14': { level: 'Female', vs: 'Male', at: { age: 14 } } },
   })),
   { id: 'r-sleepstudy-rs' },
   { id: 'r-sleepstudy-rs', spec: 'spec-kr.study', variant: '_kr' },
@@ -253,7 +255,12 @@ function compareCase(c: CaseConfig, expectedJson: Json, report: StudyReport): Co
   ((expected.estimates ?? []) as Json[]).forEach((e, i) => {
     const label = String(e.label);
     if (c.skip?.[label]) return;
-    const a = c.estimateLabels ? m.estimates.find((x) => x.label === c.estimateLabels![label]) : m.estimates[i];
+    const fromDiff = c.estimatesFromDiffs?.[label];
+    const a = fromDiff
+      ? m.diffs.find((d) => d.level === fromDiff.level && d.vs === fromDiff.vs && JSON.stringify(d.at ?? {}) === JSON.stringify(fromDiff.at))
+      : c.estimateLabels
+        ? m.estimates.find((x) => x.label === c.estimateLabels![label])
+        : m.estimates[i];
     cmp.entry('estimates', label, e, a as unknown as Json, ['estimate', 'se', 'df', 't', 'p', 'lower', 'upper']);
   });
   ((expected.other ?? []) as Json[]).forEach((e, i) => {

@@ -62,6 +62,8 @@ export interface LsMeansSpec {
   /** all pairwise differences */
   pairwise: boolean;
   adjust: Adjustment;
+  /** covariates held at these values instead of their means (SAS LSMEANS / AT x=value) */
+  at?: Record<string, number>;
 }
 
 export interface ModelSpec {

@@ -63,6 +63,11 @@ export interface DiffRow {
   p: number;
   adjust?: string;
   p_adj?: number;
+  /** 95% confidence limits of the difference (unadjusted, as SAS's CL option) */
+  lower?: number;
+  upper?: number;
+  /** covariate values the LS-means are compared at */
+  at?: Record<string, number>;
 }
 
 export interface EstimateRow {

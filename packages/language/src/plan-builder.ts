@@ -149,11 +149,15 @@ export function plannedModel(m: EffectiveModel, studySubject: string | undefined
         ? 'between-within'
         : 'residual';
 
-  const lsmeans: LsMeansSpec[] = m.compares.map((c) => ({
-    effect: effectTerm(c.effect).join('*'),
-    pairwise: c.pairwise,
-    adjust: c.adjust ?? 'none',
-  }));
+  const lsmeans: LsMeansSpec[] = m.compares.map((c) => {
+    const at = c.at.filter((a) => a.value?.number !== undefined);
+    return {
+      effect: effectTerm(c.effect).join('*'),
+      pairwise: c.pairwise,
+      adjust: c.adjust ?? 'none',
+      ...(at.length > 0 ? { at: Object.fromEntries(at.map((a) => [a.column.column, (a.value.negative ? -1 : 1) * a.value.number!])) } : {}),
+    };
+  });
 
   const spec: ModelSpec = {
     name: m.name,

@@ -566,6 +566,15 @@ class FileCheck {
       const nonClass = term.find((v) => !classes.has(v));
       if (nonClass) this.report('error', `compare needs class effects; ${nonClass} is not a class factor of ${m.name}`, c.effect, {}, Codes.notInModel);
       else if (!fixedKeys.has(termKey(term))) this.report('error', `${termText(term)} is not a fixed effect of ${m.name} (fixed: ${fixedText})`, c.effect, {}, Codes.notInModel);
+      for (const a of c.at) {
+        const cov = a.column?.column;
+        if (!cov) continue;
+        if (classes.has(cov) || !fixed.some((t) => t.includes(cov))) {
+          this.report('error', `at: ${cov} is not a covariate of ${m.name}`, a.column, { property: 'column' }, Codes.notInModel);
+        } else if (a.value?.number === undefined) {
+          this.report('error', `at: ${cov} needs a number`, a, { property: 'value' }, Codes.typeMismatch);
+        }
+      }
     }
   }
 

@@ -193,4 +193,12 @@ describe('buildPlan', () => {
     expect((await plan(model('df kenward-roger observed'))).models[0].spec.kenwardRoger).toEqual({ information: 'observed' });
     expect((await plan(model('df kenward-roger firstorder'))).models[0].spec.kenwardRoger).toEqual({ firstOrder: true });
   });
+
+  it('maps compare … at to LS-means at covariate values', async () => {
+    const p = await plan(HEAD + 'model a {\n    outcome bdi\n    repeated visit\n    covariate age\n    random subject\n    cov CS\n    compare visit pairwise at age 40 adjust bonferroni\n    compare visit at age -1.5\n}');
+    expect(p.models[0].spec.lsmeans).toEqual([
+      { effect: 'visit', pairwise: true, adjust: 'bonferroni', at: { age: 40 } },
+      { effect: 'visit', pairwise: false, adjust: 'none', at: { age: -1.5 } },
+    ]);
+  });
 });

@@ -335,6 +335,13 @@ describe('diagnostics', () => {
     expect(word).toBe('kenward-roger');
   });
 
+  it('compare … at a variable that is not a covariate of the model', async () => {
+    const text = MINI('    repeated visit\n    covariate age\n    cov CS\n    compare visit at bmi 25');
+    const { d, word } = await one(text, 'not-in-model');
+    expect(d.message).toBe('at: bmi is not a covariate of m');
+    expect(word).toBe('bmi');
+  });
+
   it('model without outcome', async () => {
     const text = 'data "ketamine.csv"\nmodel empty {\n    covariate age\n}\n';
     const { d, word } = await one(text, 'no-outcome');

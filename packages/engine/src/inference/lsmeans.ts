@@ -52,8 +52,11 @@ function levelCombinations(vars: string[], classLevels: Map<string, string[]>): 
   return combos;
 }
 
-/** The L rows of SAS's LSMEANS for effect `termIndex` (which must consist of class variables). */
-export function lsMeanCoefficients(design: LsMeansDesign, termIndex: number): LsMeanCoefficients {
+/**
+ * The L rows of SAS's LSMEANS for effect `termIndex` (which must consist of class variables), with
+ * covariates at their means over the rows used, or at the values given in `atValues` (SAS's AT option).
+ */
+export function lsMeanCoefficients(design: LsMeansDesign, termIndex: number, atValues: Record<string, number> = {}): LsMeanCoefficients {
   const effectVars = design.terms[termIndex]!;
   const isClass = (v: string) => design.classLevels.has(v);
   if (effectVars.length === 0 || !effectVars.every(isClass)) {
@@ -73,7 +76,7 @@ export function lsMeanCoefficients(design: LsMeansDesign, termIndex: number): Ls
             if (col.levels[v] !== combo[v]) w = 0;
           } else w /= design.classLevels.get(v)!.length;
         } else {
-          const mean = design.covariateMeans.get(v);
+          const mean = atValues[v] ?? design.covariateMeans.get(v);
           if (mean === undefined) throw new Error(`LSMEANS: no mean for covariate '${v}'`);
           w *= mean;
           at[v] = mean;
@@ -109,7 +112,7 @@ export function leastSquaresMeans(
 ): LsMeansResult {
   const alpha = options.alpha ?? 0.05;
   const termIndex = findTerm(design, request.effect);
-  const coef = lsMeanCoefficients(design, termIndex);
+  const coef = lsMeanCoefficients(design, termIndex, request.at);
   const relations = aliasingRelations(design);
   const hasAt = Object.keys(coef.at).length > 0;
 
@@ -156,7 +159,10 @@ export function leastSquaresMeans(
           df,
           t: t.t,
           p: t.p,
+          lower: t.lower,
+          upper: t.upper,
         };
+        if (hasAt) row.at = { ...coef.at };
         const adjusted = adjustP(request.adjust, t.p, t.t, k, df, pairs);
         if (adjusted !== undefined) {
           row.adjust = request.adjust;

@@ -30,6 +30,19 @@ function adjustName(a: string): string {
   return a === 'tukey' ? 'Tukey-Kramer' : a === 'bonferroni' ? 'Bonferroni' : a;
 }
 
+/** Consecutive runs of rows with the same key, in order. */
+function groups<T>(rows: T[], key: (row: T) => string): T[][] {
+  const out: T[][] = [];
+  let last: string | undefined;
+  for (const r of rows) {
+    const k = key(r);
+    if (out.length === 0 || k !== last) out.push([]);
+    out[out.length - 1]!.push(r);
+    last = k;
+  }
+  return out;
+}
+
 function modelTables(m: ModelReport): ReportTable[] {
   const t = (kind: string, title: string, columns: Column[], rows: string[][]): ReportTable => ({ id: `${m.name}/${kind}`, title, model: m.name, columns, rows });
   const out: ReportTable[] = [];
@@ -83,18 +96,19 @@ function modelTables(m: ModelReport): ReportTable[] {
     out.push(t('estimates', 'Estimates', [L('Label'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|'), R('Lower'), R('Upper')],
       m.estimates.map((e) => [e.label, fmtEstimate(e.estimate), fmtEstimate(e.se), fmtDf(e.df), fmtStat(e.t), fmtP(e.p), fmtEstimate(e.lower), fmtEstimate(e.upper)])));
   }
-  if (m.lsmeans.length > 0) {
-    const at = m.lsmeans[0].at;
-    const atText = at && Object.keys(at).length > 0 ? ` (at ${Object.entries(at).map(([k, v]) => `${k} = ${fmtEstimate(v)}`).join(', ')})` : '';
-    out.push(t('lsmeans', `Least Squares Means${atText}`, [L('Effect'), L('Level'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|')],
-      m.lsmeans.map((l) => [l.effect, l.level, fmtEstimate(l.estimate), fmtEstimate(l.se), fmtDf(l.df), fmtStat(l.t), fmtP(l.p)])));
-  }
-  if (m.diffs.length > 0) {
-    const adjust = m.diffs[0].adjust;
-    out.push(t('diffs', `Differences of Least Squares Means${adjust ? ` (adjustment: ${adjustName(adjust)})` : ''}`,
+  // one table per `compare` request: rows of one request share their effect, covariate values and adjustment
+  const atText = (at: Record<string, number> | undefined) =>
+    at && Object.keys(at).length > 0 ? ` (at ${Object.entries(at).map(([k, v]) => `${k} = ${fmtEstimate(v)}`).join(', ')})` : '';
+  groups(m.lsmeans, (l) => `${l.effect}|${JSON.stringify(l.at ?? {})}`).forEach((rows, i) => {
+    out.push(t(i === 0 ? 'lsmeans' : `lsmeans-${i + 1}`, `Least Squares Means${atText(rows[0].at)}`, [L('Effect'), L('Level'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|')],
+      rows.map((l) => [l.effect, l.level, fmtEstimate(l.estimate), fmtEstimate(l.se), fmtDf(l.df), fmtStat(l.t), fmtP(l.p)])));
+  });
+  groups(m.diffs, (d) => `${d.effect}|${JSON.stringify(d.at ?? {})}|${d.adjust ?? ''}`).forEach((rows, i) => {
+    const adjust = rows[0].adjust;
+    out.push(t(i === 0 ? 'diffs' : `diffs-${i + 1}`, `Differences of Least Squares Means${atText(rows[0].at)}${adjust ? ` (adjustment: ${adjustName(adjust)})` : ''}`,
       [L('Effect'), L('Level'), L('_Level'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|'), ...(adjust ? [R('Adj P')] : [])],
-      m.diffs.map((x) => [x.effect, x.level, x.vs, fmtEstimate(x.estimate), fmtEstimate(x.se), fmtDf(x.df), fmtStat(x.t), fmtP(x.p), ...(adjust ? [fmtP(x.p_adj ?? null)] : [])])));
-  }
+      rows.map((x) => [x.effect, x.level, x.vs, fmtEstimate(x.estimate), fmtEstimate(x.se), fmtDf(x.df), fmtStat(x.t), fmtP(x.p), ...(adjust ? [fmtP(x.p_adj ?? null)] : [])])));
+  });
   if (m.notes.length > 0) {
     out.push(t('notes', 'Notes', [L('Severity'), L('Message')], m.notes.map((n) => [n.severity === 'info' ? 'NOTE' : n.severity.toUpperCase(), n.message])));
   }

@@ -144,6 +144,24 @@ export function isAnalysisStatement(item: unknown): item is AnalysisStatement {
     return reflection.isInstance(item, AnalysisStatement.$type);
 }
 
+/** `at age 14`: a covariate held at this value for the LS-means (SAS LSMEANS … / AT age=14). */
+export interface AtValue extends langium.AstNode {
+    readonly $container: CompareStmt;
+    readonly $type: 'AtValue';
+    column: ColumnRef;
+    value: Literal;
+}
+
+export const AtValue = {
+    $type: 'AtValue',
+    column: 'column',
+    value: 'value'
+} as const;
+
+export function isAtValue(item: unknown): item is AtValue {
+    return reflection.isInstance(item, AtValue.$type);
+}
+
 export interface BinaryExpr extends langium.AstNode {
     readonly $container: BinaryExpr | FilterStmt | NotExpr;
     readonly $type: 'BinaryExpr';
@@ -165,7 +183,7 @@ export function isBinaryExpr(item: unknown): item is BinaryExpr {
 
 /** A column of the data file, or a `let` variable. */
 export interface ColumnRef extends langium.AstNode {
-    readonly $container: Condition | CovariateStmt | DropStmt | Effect | EstimateStmt | FactorStmt | FormulaTerm | LetDecl | LevelRef | OutcomeStmt | RandomStmt | RepeatedStmt | SubjectDecl | SubjectValue;
+    readonly $container: AtValue | Condition | CovariateStmt | DropStmt | Effect | EstimateStmt | FactorStmt | FormulaTerm | LetDecl | LevelRef | OutcomeStmt | RandomStmt | RepeatedStmt | SubjectDecl | SubjectValue;
     readonly $type: 'ColumnRef';
     column: Name | NameButSubject;
 }
@@ -179,11 +197,15 @@ export function isColumnRef(item: unknown): item is ColumnRef {
     return reflection.isInstance(item, ColumnRef.$type);
 }
 
-/** `compare visit pairwise adjust tukey`: least-squares means, optionally all pairwise differences. */
+/**
+ * `compare visit pairwise adjust tukey`: least-squares means, optionally all pairwise differences, with
+ * covariates at their means unless `at age 14` holds them at a value.
+ */
 export interface CompareStmt extends langium.AstNode {
     readonly $container: AddStmt | ModelBlock | SensitivityBlock;
     readonly $type: 'CompareStmt';
     adjust?: 'bonferroni' | 'none' | 'tukey';
+    at: Array<AtValue>;
     effect: Effect;
     pairwise: boolean;
 }
@@ -191,6 +213,7 @@ export interface CompareStmt extends langium.AstNode {
 export const CompareStmt = {
     $type: 'CompareStmt',
     adjust: 'adjust',
+    at: 'at',
     effect: 'effect',
     pairwise: 'pairwise'
 } as const;
@@ -504,7 +527,7 @@ export function isLevelRef(item: unknown): item is LevelRef {
 }
 
 export interface Literal extends langium.AstNode {
-    readonly $container: Condition | LetDecl | LevelRef | RepeatedStmt;
+    readonly $container: AtValue | Condition | LetDecl | LevelRef | RepeatedStmt;
     readonly $type: 'Literal';
     negative: boolean;
     number?: number;
@@ -865,6 +888,7 @@ export type StudyAstType = {
     AddStmt: AddStmt
     AnalysisBlock: AnalysisBlock
     AnalysisStatement: AnalysisStatement
+    AtValue: AtValue
     BinaryExpr: BinaryExpr
     ColumnRef: ColumnRef
     CompareStmt: CompareStmt
@@ -937,6 +961,18 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
             },
             superTypes: []
         },
+        AtValue: {
+            name: AtValue.$type,
+            properties: {
+                column: {
+                    name: AtValue.column
+                },
+                value: {
+                    name: AtValue.value
+                }
+            },
+            superTypes: []
+        },
         BinaryExpr: {
             name: BinaryExpr.$type,
             properties: {
@@ -966,6 +1002,10 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
             properties: {
                 adjust: {
                     name: CompareStmt.adjust
+                },
+                at: {
+                    name: CompareStmt.at,
+                    defaultValue: []
                 },
                 effect: {
                     name: CompareStmt.effect
