@@ -37,6 +37,17 @@ interface CaseConfig {
 const CASES: CaseConfig[] = [
   { id: 'ketamine-synthetic', expectedFile: 'expected.json', aliases: { time: 'visit' } },
   {
+    id: 'ketamine-synthetic',
+    spec: 'spec-centred.study',
+    variant: '_centred',
+    expectedFile: 'expected.json',
+    aliases: { time: 'visit', age: 'age_c' },
+    skip: {
+      fixed: 'centring age changes the intercept and visit coefficients (they are at age 51.1, not 0)',
+      'type3/time': 'centring age changes the visit hypothesis: visit is tested at the mean age, not at age 0',
+    },
+  },
+  {
     id: 'sas-pothoff-roy-un-ml',
     // case.json notes: the ML surface is flat in UN(2,2); the tight R optimum is 3.927986 vs printed 3.9279
     absOverrides: { 'covparms/UN(2,2)/estimate': 1e-4 },
@@ -234,6 +245,7 @@ function compareCase(c: CaseConfig, expectedJson: Json, report: StudyReport): Co
     }
   }
   for (const e of (expected.type3 ?? []) as Json[]) {
+    if (c.skip?.[`type3/${e.effect}`]) continue;
     const key = canon(String(e.effect));
     const a = m.type3.find((x) => canon(x.effect) === key);
     cmp.entry('type3', String(e.effect), e, a as unknown as Json, ['numdf', 'dendf', 'F', 'p']);

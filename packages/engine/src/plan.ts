@@ -21,18 +21,15 @@ export interface RowFilter {
 }
 
 /**
- * A derived column, computed per subject before any filter.
- * `percent-change`: 100 * (y - y at baseline) / y at baseline; `change`: y - y at baseline.
- * The baseline is the subject's row where `by` equals `baseline`; missing if absent, empty or zero
- * (percent change from 0 is undefined, and is reported, not silently dropped).
+ * A derived column, computed before any filter.
+ * `percent-change`: 100 * (y - y at baseline) / y at baseline; `change`: y - y at baseline, both per
+ * subject: the baseline is the subject's row where `by` equals `baseline`; missing if absent, empty or
+ * zero (percent change from 0 is undefined, and is reported, not silently dropped).
+ * `centred`: y - centre on every row (a covariate centred at a stated value, e.g. age at 50).
  */
-export interface DerivedSpec {
-  kind: 'percent-change' | 'change';
-  name: string;
-  variable: string;
-  by: string;
-  baseline: number | string;
-}
+export type DerivedSpec =
+  | { kind: 'percent-change' | 'change'; name: string; variable: string; by: string; baseline: number | string }
+  | { kind: 'centred'; name: string; variable: string; centre: number };
 
 /** One value per subject: `variable` on the subject's row where `at.column == at.level`. */
 export interface SubjectValue {

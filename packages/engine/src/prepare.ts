@@ -31,6 +31,13 @@ export function deriveColumns(rows: Row[], derived: DerivedSpec[], subject: stri
   const out = rows.map((r) => ({ ...r }));
   const issues: DerivationIssue[] = [];
   for (const d of derived) {
+    if (d.kind === 'centred') {
+      for (const r of out) {
+        const y = r[d.variable];
+        r[d.name] = typeof y === 'number' ? y - d.centre : null;
+      }
+      continue;
+    }
     const bySubject = new Map<string, Row[]>();
     for (const r of out) {
       const key = subject ? levelText(r[subject]) : '';

@@ -35,6 +35,13 @@ describe('deriveColumns', () => {
   });
 });
 
+describe('centred covariates', () => {
+  it('subtracts the centre on every row, missing stays missing', () => {
+    const { rows: out } = deriveColumns(rows, [{ kind: 'centred', name: 'bdi_c', variable: 'bdi', centre: 10 }], 'id');
+    expect(out.map((r) => r.bdi_c)).toEqual([30, 20, null, -10, 0, 2]);
+  });
+});
+
 describe('applyFilters', () => {
   it('keeps where-rows and drops exclude-rows; a comparison with a missing value is unknown', () => {
     const kept = applyFilters(rows, [

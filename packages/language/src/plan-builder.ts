@@ -253,13 +253,11 @@ export function buildPlan(source: LangiumDocument | StudyFile, options: BuildPla
     if (load.ok) data = load.data;
   }
   const studySubject = info.subject?.column.column;
-  const derived: DerivedSpec[] = info.lets.map((l) => ({
-    kind: l.percent ? 'percent-change' : 'change',
-    name: l.name,
-    variable: l.variable.column,
-    by: l.by.column,
-    baseline: literalValue(l.baseline),
-  }));
+  const derived: DerivedSpec[] = info.lets.map((l): DerivedSpec =>
+    l.centred
+      ? { kind: 'centred', name: l.name, variable: l.variable.column, centre: l.centre?.number !== undefined ? (l.centre.negative ? -1 : 1) * l.centre.number : 0 }
+      : { kind: l.percent ? 'percent-change' : 'change', name: l.name, variable: l.variable.column, by: l.by!.column, baseline: literalValue(l.baseline!) },
+  );
   const plan: StudyPlan = {
     dataPath,
     derived,

@@ -317,7 +317,7 @@ class FileCheck {
     for (const l of this.info.lets) {
       if (!l.variable) continue;
       if (!this.isLet(l.variable.column) || this.col(l.variable)) this.requireNumeric(l.variable, 'variable');
-      this.checkLevel(l.by, l.baseline);
+      if (l.by) this.checkLevel(l.by, l.baseline);
     }
   }
 
@@ -599,7 +599,7 @@ class FileCheck {
       if (Math.abs(mean) <= 0.1 * sd) continue;
       this.report(
         'info',
-        `${factor} is tested at ${cov} = 0 (the mean ${cov} is ${fmtNumber(mean)}): with ${factor}*${cov} in the model, the ${factor} test compares ${factor} levels where ${cov} is 0. Centre ${cov} in the data to test ${factor} at the mean ${cov}`,
+        `${factor} is tested at ${cov} = 0 (the mean ${cov} is ${fmtNumber(mean)}): with ${factor}*${cov} in the model, the ${factor} test compares ${factor} levels where ${cov} is 0. To test ${factor} at the mean ${cov}, centre it: \`let ${cov}_c = ${cov} centred at ${fmtNumber(mean)}\` and use ${cov}_c`,
         node,
         {},
         Codes.testedAtZero,

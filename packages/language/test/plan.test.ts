@@ -201,4 +201,12 @@ describe('buildPlan', () => {
       { effect: 'visit', pairwise: false, adjust: 'none', at: { age: -1.5 } },
     ]);
   });
+
+  it('maps a centred covariate', async () => {
+    const p = await plan(HEAD + 'let age_c = age centred at 50.5\nlet a2 = age centered at -3\nmodel a {\n    outcome bdi\n    covariate age_c\n}');
+    expect(p.derived).toEqual([
+      { kind: 'centred', name: 'age_c', variable: 'age', centre: 50.5 },
+      { kind: 'centred', name: 'a2', variable: 'age', centre: -3 },
+    ]);
+  });
 });

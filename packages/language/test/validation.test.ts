@@ -260,7 +260,7 @@ describe('diagnostics', () => {
     const { d, word } = await one(text, 'tested-at-zero');
     expect(d.severity).toBe(I);
     expect(d.message).toBe(
-      'visit is tested at age = 0 (the mean age is 51.1): with visit*age in the model, the visit test compares visit levels where age is 0. Centre age in the data to test visit at the mean age',
+      'visit is tested at age = 0 (the mean age is 51.1): with visit*age in the model, the visit test compares visit levels where age is 0. To test visit at the mean age, centre it: `let age_c = age centred at 51.1` and use age_c',
     );
     expect(word).toBe('visit');
     expect(d.range.start.line).toBe(lineOf(text, 'test visit'));
@@ -340,6 +340,14 @@ describe('diagnostics', () => {
     const { d, word } = await one(text, 'not-in-model');
     expect(d.message).toBe('at: bmi is not a covariate of m');
     expect(word).toBe('bmi');
+  });
+
+  it('a centred text column is not numeric, and a centred covariate silences tested-at-zero', async () => {
+    const text = MINI('    repeated visit\n    covariate age_c\n    cov CS\n    test visit', 'let age_c = age centred at 51\nlet s_c = sex centred at 1');
+    const { d, word, all } = await one(text, 'not-numeric');
+    expect(d.message).toMatch(/sex/);
+    expect(word).toBe('sex');
+    expect(byCode(all, 'tested-at-zero')).toEqual([]);
   });
 
   it('model without outcome', async () => {

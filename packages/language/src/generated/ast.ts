@@ -47,6 +47,8 @@ export type StudyKeywordNames =
     | "between-within"
     | "bonferroni"
     | "by"
+    | "centered"
+    | "centred"
     | "change"
     | "compare"
     | "containment"
@@ -485,12 +487,18 @@ export function isFormulaTerm(item: unknown): item is FormulaTerm {
     return reflection.isInstance(item, FormulaTerm.$type);
 }
 
-/** `let name = percent change of Y from visit 1`: a derived column, computed per subject. */
+/**
+ * A derived column: `let name = percent change of Y from visit 1` (per subject, from its baseline row),
+ * `let name = change of Y from visit 1`, or `let age_c = age centred at 50` (age − 50, so that effects
+ * that interact with it are tested at age 50).
+ */
 export interface LetDecl extends langium.AstNode {
     readonly $container: StudyFile;
     readonly $type: 'LetDecl';
-    baseline: Literal;
-    by: ColumnRef;
+    baseline?: Literal;
+    by?: ColumnRef;
+    centre?: Literal;
+    centred: boolean;
     name: string;
     percent: boolean;
     variable: ColumnRef;
@@ -500,6 +508,8 @@ export const LetDecl = {
     $type: 'LetDecl',
     baseline: 'baseline',
     by: 'by',
+    centre: 'centre',
+    centred: 'centred',
     name: 'name',
     percent: 'percent',
     variable: 'variable'
@@ -600,10 +610,10 @@ export function isName(item: unknown): item is Name {
     return isNameButSubject(item) || item === 'subject';
 }
 
-export type NameButSubject = 'add' | 'analysis' | 'change' | 'compare' | 'correlate' | 'cov' | 'covariate' | 'data' | 'df' | 'drop' | 'estimate' | 'exclude' | 'factor' | 'firstorder' | 'fixed' | 'let' | 'method' | 'model' | 'observed' | 'outcome' | 'paired' | 'percent' | 'random' | 'repeated' | 'select' | 'sensitivity' | 'study' | 'test' | 'type' | 'where' | string;
+export type NameButSubject = 'add' | 'analysis' | 'centered' | 'centred' | 'change' | 'compare' | 'correlate' | 'cov' | 'covariate' | 'data' | 'df' | 'drop' | 'estimate' | 'exclude' | 'factor' | 'firstorder' | 'fixed' | 'let' | 'method' | 'model' | 'observed' | 'outcome' | 'paired' | 'percent' | 'random' | 'repeated' | 'select' | 'sensitivity' | 'study' | 'test' | 'type' | 'where' | string;
 
 export function isNameButSubject(item: unknown): item is NameButSubject {
-    return item === 'data' || item === 'study' || item === 'test' || item === 'change' || item === 'percent' || item === 'method' || item === 'type' || item === 'model' || item === 'analysis' || item === 'outcome' || item === 'factor' || item === 'covariate' || item === 'random' || item === 'fixed' || item === 'estimate' || item === 'compare' || item === 'select' || item === 'cov' || item === 'df' || item === 'let' || item === 'where' || item === 'exclude' || item === 'paired' || item === 'correlate' || item === 'add' || item === 'drop' || item === 'sensitivity' || item === 'repeated' || item === 'observed' || item === 'firstorder' || (typeof item === 'string' && (/[_a-zA-Z][\w]*/.test(item)));
+    return item === 'data' || item === 'study' || item === 'test' || item === 'change' || item === 'percent' || item === 'method' || item === 'type' || item === 'model' || item === 'analysis' || item === 'outcome' || item === 'factor' || item === 'covariate' || item === 'random' || item === 'fixed' || item === 'estimate' || item === 'compare' || item === 'select' || item === 'cov' || item === 'df' || item === 'let' || item === 'where' || item === 'exclude' || item === 'paired' || item === 'correlate' || item === 'add' || item === 'drop' || item === 'sensitivity' || item === 'repeated' || item === 'observed' || item === 'firstorder' || item === 'centred' || item === 'centered' || (typeof item === 'string' && (/[_a-zA-Z][\w]*/.test(item)));
 }
 
 export interface NotExpr extends langium.AstNode {
@@ -1210,6 +1220,13 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
                 },
                 by: {
                     name: LetDecl.by
+                },
+                centre: {
+                    name: LetDecl.centre
+                },
+                centred: {
+                    name: LetDecl.centred,
+                    defaultValue: false
                 },
                 name: {
                     name: LetDecl.name
