@@ -154,7 +154,7 @@ export interface DfContext {
 export type ApproximateDf = (L: Matrix, termIndex: number) => number;
 
 export function denominatorDf(
-  design: Pick<Design, 'n' | 'X' | 'columns' | 'terms' | 'rankX' | 'subjects' | 'Z' | 'randomTerms'>,
+  design: Pick<Design, 'n' | 'X' | 'columns' | 'terms' | 'rankX' | 'subjects' | 'Z' | 'randomTerms' | 'classLevels'>,
   context: DfContext,
   options: { approximate?: ApproximateDf } = {},
 ): DenominatorDf {
@@ -169,9 +169,20 @@ export function denominatorDf(
         notes.push('DDFM=BETWITHIN needs subjects; residual df used');
         termDf = design.terms.map(() => residualDf(design));
       } else {
-        termDf = betweenWithinDf(design, {
-          rSideUnstructuredOnly: context.repeatedType === 'UN' && !context.hasRandom,
-        }).termDf;
+        const unException = context.repeatedType === 'UN' && !context.hasRandom;
+        const bw = betweenWithinDf(design, { rSideUnstructuredOnly: unException });
+        termDf = bw.termDf;
+        // SAS splits the within-subject df among several within-subject classification effects; this
+        // engine does not (yet), so say so rather than print df that may differ from SAS's.
+        const withinClasses = new Set(
+          design.terms.flatMap((t, k) => (bw.withinEffect[k] ? t.filter((v) => design.classLevels.has(v)) : [])),
+        );
+        if (!unException && withinClasses.size > 1) {
+          notes.push(
+            `between-within df: ${[...withinClasses].join(' and ')} both vary within subjects; SAS would partition the within-subject df (${bw.within}) among them, ` +
+              'Study gives each within-subject effect all of it. Compare with df kenward-roger or satterthwaite.',
+          );
+        }
       }
       break;
     case 'containment':
