@@ -1,6 +1,6 @@
 /**
- * A large simulated trial: the fit must be linear in the number of subjects (subjects with the same
- * observed visits share their V factorisation and enter the likelihood through cross-product sums).
+ * A large simulated trial (subjects with the same observed visits share their V factorisation and enter
+ * the likelihood through cross-product sums; `npm run bench` measures how the time grows).
  * The reference numbers are the simulation's true parameters, compared within sampling error.
  */
 import { describe, expect, it } from 'vitest';
@@ -75,22 +75,13 @@ const spec: ModelSpec = {
   lsmeans: [],
 };
 
+// Speed is measured by `npm run bench` (beside R), not asserted here.
 describe('simulated 10,000 subjects x 6 visits, UN', () => {
-  it('fits in seconds and recovers the simulated covariance', () => {
+  it('converges and recovers the simulated covariance', () => {
     const rows = simulate(10_000, 20261127);
-    const t0 = performance.now();
     const design = buildDesign(rows, spec);
-    const t1 = performance.now();
     const fit = fitModel(design, spec);
-    const t2 = performance.now();
-    if (process.env.FIT_REPORT) {
-      console.log(
-        `10k x 6 UN: n=${design.n}, design ${(t1 - t0).toFixed(0)} ms, fit ${(t2 - t1).toFixed(0)} ms, ` +
-          `${fit.iterations.length - 1} iterations`,
-      );
-    }
     expect(fit.converged).toBe(true);
-    expect(t2 - t1).toBeLessThan(20_000);
     // sampling error of a covariance from ~9,000 subjects: a few percent of sd_i sd_j
     for (let i = 0; i < VISITS; i++) {
       for (let j = 0; j <= i; j++) {
