@@ -32,6 +32,8 @@ export interface RunResponse {
   diagnostics: StudyDiagnostic[];
   durationMs: number;
   stale: boolean;
+  /** true when the run was answered from the cache (same spec text, same data content, same model) */
+  cached: boolean;
   /** the model run alone, when the run was for one model */
   model?: string;
 }
@@ -61,6 +63,7 @@ export interface StoredResult {
   diagnostics: StudyDiagnostic[];
   failures: FitOutcome['failures'];
   durationMs: number;
+  cached: boolean;
   model?: string;
 }
 
@@ -161,6 +164,7 @@ export class StudyResults {
       const dataHash = this.hashes.hash(dataPath);
       const key = `${sha(source.text)}|${dataHash ?? ''}|${params.model ?? '*'}`;
       let outcome = this.cache.get(key);
+      const cached = outcome !== undefined;
       if (!outcome) {
         progress.report('fitting');
         outcome = await this.runner.run(uri, { text: source.text, path: file, ...(params.model !== undefined ? { model: params.model } : {}) }, token);
@@ -184,6 +188,7 @@ export class StudyResults {
         diagnostics: outcome.diagnostics,
         failures: outcome.failures,
         durationMs: Date.now() - started,
+        cached,
         ...(params.model !== undefined ? { model: params.model } : {}),
       };
       this.last.set(uri, stored);
@@ -237,6 +242,7 @@ export class StudyResults {
       diagnostics: r.diagnostics,
       durationMs: r.durationMs,
       stale,
+      cached: r.cached,
       ...(r.model !== undefined ? { model: r.model } : {}),
     };
   }
