@@ -23,6 +23,8 @@ export interface RunResult {
   durationMs: number;
   /** true when the spec or its data changed since the run */
   stale: boolean;
+  /** answered from the server's cache (same spec text, data content and model) */
+  cached?: boolean;
   /** present when the last run was of one model (the report keeps the other models of the previous run) */
   model?: string;
 }

@@ -109,7 +109,7 @@ function header(msg: Extract<ToWebview, { type: 'results' }>, result: RunResult 
   h.append($('h1', { textContent: report?.title ?? msg.fileName }));
   const meta: string[] = [msg.fileName];
   if (report) meta.push(`data ${report.dataPath}`);
-  if (result) meta.push(`${report?.models.length ?? 0} model${report?.models.length === 1 ? '' : 's'}`, `fitted in ${(result.durationMs / 1000).toFixed(1)} s`, `document version ${result.version}`);
+  if (result) meta.push(`${report?.models.length ?? 0} model${report?.models.length === 1 ? '' : 's'}`, result.cached ? 'from the cache (unchanged spec and data)' : `fitted in ${(result.durationMs / 1000).toFixed(1)} s`, `document version ${result.version}`);
   if (result?.model) meta.push(`last run: model ${result.model}`);
   h.append($('p', { className: 'meta', textContent: meta.join(' · ') }));
   const stale = $('div', { id: 'stale', className: 'banner', hidden: !result?.stale },
