@@ -8,17 +8,8 @@ import type { StudyFile } from './generated/ast.js';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
 
-/** A diagnostic with 1-based line and column; `endColumn` is the column just after the last character. */
-export interface StudyDiagnostic {
-  severity: Severity;
-  message: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
-  /** diagnostic code (see docs/language.md), when there is one */
-  code?: string;
-}
+export type { StudyDiagnostic } from './results/protocol.js';
+import type { StudyDiagnostic } from './results/protocol.js';
 
 export interface CheckResult {
   diagnostics: StudyDiagnostic[];

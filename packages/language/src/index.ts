@@ -9,3 +9,4 @@ export { editDistance, closest } from './suggest.js';
 export * as ast from './generated/ast.js';
 export { StudyLanguageMetaData } from './generated/module.js';
 export { runStudyFile, runStudyText, blockNamePosition, type RunResult, type RunOptions } from './run.js';
+export { StudyRequests, type RunParams, type RunResponse, type ResultsChangedParams, type StudyInitializationOptions } from './results/protocol.js';

@@ -22,6 +22,7 @@ const minify = args.has('--minify');
 const alias = {
   '@study/engine': resolve(repo, 'packages/engine/src/index.ts'),
   '@study/language': resolve(repo, 'packages/language/src/index.ts'),
+  '@study/language/protocol': resolve(repo, 'packages/language/src/results/protocol.ts'),
 };
 
 // ESM code bundled to cjs: `import.meta.url` is empty in cjs. Replace it with the bundle's own file URL.

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, WorkDoneProgress, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { htmlReport, markdownReport } from '@study/engine';
 import {
-  diagnosticSeverity, RESULTS_CHANGED_NOTIFICATION, RESULTS_REQUEST, RUN_REQUEST,
+  RESULTS_CHANGED_NOTIFICATION, RESULTS_REQUEST, RUN_REQUEST,
   type ResultsChangedParams, type RunParams, type RunResult, type StudyInitializationOptions,
 } from './protocol.js';
 import { basename, ResultsPanel, type PanelHost } from './panel/results-panel.js';
@@ -176,7 +176,7 @@ async function runStudy(uri: vscode.Uri, model?: string, host?: PanelHost, opts:
       return undefined;
     }
     lastResults.set(key, result);
-    const errors = (result.diagnostics ?? []).filter((d) => diagnosticSeverity(d) === 'error').length;
+    const errors = (result.diagnostics ?? []).filter((d) => d.severity === 'error').length;
     output.appendLine(`${new Date().toISOString()} ran ${basename(uri)}${model ? ` (model ${model})` : ''}: ${result.report.models.length} model(s), ${result.durationMs} ms${errors ? `, ${errors} error(s)` : ''}`);
     if (host) ResultsPanel.show(context, host, uri, result, { preserveFocus: opts.quiet });
     return result;

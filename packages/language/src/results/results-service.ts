@@ -12,43 +12,11 @@ import * as path from 'node:path';
 import { URI, type LangiumDocument } from 'langium';
 import { ResponseError, WorkDoneProgress, type CancellationToken, type Connection, type ProgressToken } from 'vscode-languageserver';
 import { dataFileStamp, type StudyReport } from '@study/engine';
-import type { StudyDiagnostic } from '../check.js';
 import { FitCancelled, FitRunner, type FitRunnerOptions } from './fit-runner.js';
 import type { FitOutcome } from './fit-job.js';
 
-/** `study/run` parameters. */
-export interface RunParams {
-  uri: string;
-  model?: string;
-  workDoneToken?: ProgressToken;
-}
-
-/** `study/run` result and `study/results` result (with `stale` telling whether it is still current). */
-export interface RunResponse {
-  uri: string;
-  /** version of the document that was run (0 when it was read from disk) */
-  version: number;
-  report: StudyReport;
-  diagnostics: StudyDiagnostic[];
-  durationMs: number;
-  stale: boolean;
-  /** true when the run was answered from the cache (same spec text, same data content, same model) */
-  cached: boolean;
-  /** the model run alone, when the run was for one model */
-  model?: string;
-}
-
-/** `study/resultsChanged` notification parameters. */
-export interface ResultsChangedParams {
-  uri: string;
-  stale: boolean;
-}
-
-export const StudyRequests = {
-  run: 'study/run',
-  results: 'study/results',
-  resultsChanged: 'study/resultsChanged',
-} as const;
+export { StudyRequests, type RunParams, type RunResponse, type ResultsChangedParams } from './protocol.js';
+import { StudyRequests, type ResultsChangedParams, type RunParams, type RunResponse, type StudyDiagnostic } from './protocol.js';
 
 /** JSON-RPC error codes of `study/run` (LSP's RequestFailed and RequestCancelled). */
 export const RunErrorCodes = { failed: -32803, cancelled: -32800 } as const;

@@ -5,7 +5,7 @@
  */
 import type { Figure, ReportTable } from '@study/engine';
 import { renderFigureSvg } from 'study:figures-svg';
-import { diagnosticLine, diagnosticSeverity, type FromWebview, type RunResult, type ToWebview } from '../protocol.js';
+import type { FromWebview, RunResult, ToWebview } from '../protocol.js';
 
 declare function acquireVsCodeApi(): { postMessage(m: FromWebview): void; getState(): unknown; setState(s: unknown): void };
 const vscode = acquireVsCodeApi();
@@ -139,12 +139,12 @@ function render(msg: Extract<ToWebview, { type: 'results' }>): void {
     if (msg.trusted) root.append($('p', { className: 'empty', textContent: msg.running ? 'Running the analysis…' : 'No results yet. Run the analysis (Study: Run Analysis) to see the tables and figures.' }));
     return;
   }
-  const diags = (result.diagnostics ?? []).filter((d) => diagnosticSeverity(d) !== 'hint');
+  const diags = (result.diagnostics ?? []).filter((d) => d.severity !== 'hint');
   if (diags.length > 0) {
     const ul = $('ul', { className: 'diagnostics' });
     for (const d of diags) {
-      const sev = diagnosticSeverity(d);
-      ul.append($('li', { className: sev, textContent: `${sev} line ${diagnosticLine(d)}: ${d.message}` }));
+      const sev = d.severity;
+      ul.append($('li', { className: sev, textContent: `${sev} line ${d.line}: ${d.message}` }));
     }
     root.append($('section', { className: 'diags' }, $('h2', { textContent: 'Diagnostics' }), ul));
   }
