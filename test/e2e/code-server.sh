@@ -5,7 +5,7 @@
 # "Study: Run Analysis" from the command palette, checks the Results panel (Type 3 table, figures), the hover on
 # `age`, and saves docs/screenshots/{results-panel,figures,hover}.png.
 # Env: PHASES ("trusted untrusted"), VSIX (default packages/vscode/study-vscode.vsix), STUDY_E2E_CACHE (code-server install, reused;
-# default /tmp/study-e2e-cache), WORK, PORT (18123), SKIP_APT=1, SCREENSHOTS (default docs/screenshots).
+# default /tmp/study-e2e-cache), WORK, PORT (18123), SKIP_APT=1, SCREENSHOTS (default test-output/screenshots; SCREENSHOTS=docs/screenshots refreshes the committed ones).
 # Exit 0 = PASS.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"; REPO="$(cd "$HERE/../.." && pwd)"
@@ -14,7 +14,7 @@ CACHE=${STUDY_E2E_CACHE:-/tmp/study-e2e-cache}
 [ -z "${WORK:-}" ] && OWN_WORK=1 || OWN_WORK=0
 WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/study-e2e-cs.XXXXXX")}
 PORT=${PORT:-18123}
-SCREENSHOTS=${SCREENSHOTS:-$REPO/docs/screenshots}
+SCREENSHOTS=${SCREENSHOTS:-$REPO/test-output/screenshots}
 CS_VERSION=4.100.3
 ts() { date +%s.%N; }; dt() { awk -v a="$1" -v b="$(ts)" 'BEGIN{printf "%.1f", b-a}'; }
 T_ALL=$(ts)
