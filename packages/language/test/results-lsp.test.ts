@@ -179,6 +179,24 @@ describe('results in the editor (ketamine example)', async () => {
     expect(again.cached).toBe(true);
   });
 
+  it('a changed data file is fitted again, not answered from the cache', async () => {
+    const csv = path.join(s.dir, 'ketamine.csv');
+    const original = readFileSync(csv, 'utf8');
+    // one BDI value of the first patient at visit 2 changes (22 -> 23)
+    writeFileSync(csv, original.replace('P001,2,infusion2,0.5,22,', 'P001,2,infusion2,0.5,23,'));
+    try {
+      const changed = await s.results.run({ uri: s.uri });
+      expect(changed.cached).toBe(false);
+      expect(changed.report.models[0].minus2ll).not.toBe(run.report.models[0].minus2ll);
+    } finally {
+      writeFileSync(csv, original);
+    }
+    const restored = await s.results.run({ uri: s.uri });
+    expect(restored.cached).toBe(false);
+    expect(restored.report.models[0].minus2ll).toBe(run.report.models[0].minus2ll);
+    expect((await s.results.run({ uri: s.uri })).cached).toBe(true);
+  });
+
   it('results become stale when the data file changes, and when the spec text changes', async () => {
     const csv = path.join(s.dir, 'ketamine.csv');
     const original = readFileSync(csv, 'utf8');

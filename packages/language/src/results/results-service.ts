@@ -8,7 +8,6 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { URI, type LangiumDocument } from 'langium';
 import { ResponseError, WorkDoneProgress, type CancellationToken, type Connection, type ProgressToken } from 'vscode-languageserver';
 import { dataFileStamp, type StudyReport } from '@study/engine';
@@ -67,7 +66,8 @@ export interface ResultsHost {
 export class StudyResults {
   private runner: FitRunner;
   private readonly last = new Map<string, StoredResult>();
-  private readonly cache = new Map<string, FitOutcome>();
+  /** recent runs by (spec text, model), with the data file they read and its content hash then */
+  private readonly cache = new Map<string, { outcome: FitOutcome; dataHash?: string }>();
   private readonly staleSent = new Map<string, boolean>();
   private readonly hashes = new DataHashes();
   private connection?: Connection;
@@ -128,16 +128,19 @@ export class StudyResults {
     try {
       const source = this.source(uri);
       const file = URI.parse(uri).fsPath;
-      const dataPath = this.dataPathOf(file, source.text);
-      const dataHash = this.hashes.hash(dataPath);
-      const key = `${sha(source.text)}|${dataHash ?? ''}|${params.model ?? '*'}`;
-      let outcome = this.cache.get(key);
-      const cached = outcome !== undefined;
-      if (!outcome) {
+      // The run itself says which data file it read (the spec's `data` statement, as the parser sees it);
+      // a cached run is reused only while that file still has the content it had.
+      const key = `${sha(source.text)}|${params.model ?? '*'}`;
+      let entry = this.cache.get(key);
+      if (entry?.outcome.dataPath !== undefined && this.hashes.hash(entry.outcome.dataPath) !== entry.dataHash) entry = undefined;
+      const cached = entry !== undefined;
+      if (!entry) {
         progress.report('fitting');
-        outcome = await this.runner.run(uri, { text: source.text, path: file, ...(params.model !== undefined ? { model: params.model } : {}) }, token);
-        if (outcome.report) this.remember(key, outcome);
+        const outcome = await this.runner.run(uri, { text: source.text, path: file, ...(params.model !== undefined ? { model: params.model } : {}) }, token);
+        entry = { outcome, ...(outcome.dataPath !== undefined ? { dataHash: this.hashes.hash(outcome.dataPath) } : {}) };
+        if (outcome.report) this.remember(key, entry);
       }
+      const { outcome, dataHash } = entry;
       if (!outcome.report) throw new ResponseError(RunErrorCodes.failed, outcome.error ?? 'the spec could not be run');
       const previous = this.last.get(uri);
       let report = outcome.report;
@@ -150,7 +153,7 @@ export class StudyResults {
         uri,
         version: source.version,
         text: source.text,
-        ...(outcome.dataPath ? { dataPath: outcome.dataPath } : dataPath ? { dataPath } : {}),
+        ...(outcome.dataPath ? { dataPath: outcome.dataPath } : {}),
         ...(dataHash ? { dataHash } : {}),
         report,
         diagnostics: outcome.diagnostics,
@@ -215,8 +218,8 @@ export class StudyResults {
     };
   }
 
-  private remember(key: string, outcome: FitOutcome): void {
-    this.cache.set(key, outcome);
+  private remember(key: string, entry: { outcome: FitOutcome; dataHash?: string }): void {
+    this.cache.set(key, entry);
     // a small cache: the most recent runs only
     while (this.cache.size > 20) this.cache.delete(this.cache.keys().next().value!);
   }
@@ -242,12 +245,6 @@ export class StudyResults {
   }
 
   /** The data file a spec text names (`data "file.csv"`), resolved against the spec's folder. */
-  private dataPathOf(file: string, text: string): string | undefined {
-    const m = /^\s*data\s+("((?:\\.|[^"\\])*)"|'((?:\\.|[^'\\])*)')/m.exec(text);
-    if (!m) return undefined;
-    return path.resolve(path.dirname(file), m[2] ?? m[3] ?? '');
-  }
-
   private notify(uri: string, stale: boolean): void {
     const params: ResultsChangedParams = { uri, stale };
     try {
