@@ -22,6 +22,17 @@ async function findWebviewFrame(page, text, timeout) {
   return undefined;
 }
 
+/** Polls `probe` until `ok(value)` or `ms` pass; returns the last value. A slow CI machine gets the whole bound, a fast one none of it. */
+async function waitUntil(page, probe, ok, ms) {
+  const end = Date.now() + ms;
+  let v = await probe().catch(() => undefined);
+  while (!ok(v) && Date.now() < end) {
+    await page.waitForTimeout(250);
+    v = await probe().catch(() => undefined);
+  }
+  return v;
+}
+
 async function palette(page, command) {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
@@ -60,7 +71,7 @@ async function palette(page, command) {
     const problems = await page.locator('[id="status.problems"]').first().getAttribute('aria-label').catch(() => '');
     check('no errors on the example spec', !/Errors: [1-9]/.test(problems || ''), problems || '');
 
-    const lensOk = await page.locator('.monaco-editor .codelens-decoration', { hasText: 'Run' }).first().waitFor({ timeout: 15000 }).then(() => true, () => false);
+    const lensOk = await page.locator('.monaco-editor .codelens-decoration', { hasText: 'Run' }).first().waitFor({ timeout: 60000 }).then(() => true, () => false);
     check('server code lenses "Run | Results" above the model (trusted)', lensOk);
     // more room for the editor and the panel (and the screenshots): hide the primary side bar
     await palette(page, 'View: Toggle Primary Side Bar Visibility').catch((e) => log('could not hide the side bar:', e.message));
@@ -86,19 +97,17 @@ async function palette(page, command) {
     }
     // search box filters rows
     await frame.locator('#search').fill('visit*age');
-    await page.waitForTimeout(200);
-    const visibleType3 = await type3.locator('tbody tr:not([hidden])').count();
+    const visibleType3 = await waitUntil(page, () => type3.locator('tbody tr:not([hidden])').count(), (n) => n === 1, 5000);
     check('search "visit*age" leaves one Type 3 row', visibleType3 === 1, `${visibleType3} visible`);
     await frame.locator('#search').fill('');
     check('copy buttons (text/CSV/Markdown) on each table', (await type3.locator('button.copy').count()) === 3);
     // Copy as CSV / text: the extension writes the clipboard (vscode.env.clipboard -> the browser's clipboard)
+    const clipboard = () => page.evaluate(() => navigator.clipboard.readText()).catch((e) => `(clipboard not readable: ${e.message})`);
     await type3.locator('button.copy[data-format="csv"]').click();
-    await page.waitForTimeout(500);
-    const csv = await page.evaluate(() => navigator.clipboard.readText()).catch((e) => `(clipboard not readable: ${e.message})`);
+    const csv = await waitUntil(page, clipboard, (t) => t.startsWith('Effect,'), 10000);
     check('Copy as CSV puts the Type 3 table on the clipboard', csv.startsWith('Effect,Num DF,Den DF,F Value,Pr > F') && csv.includes('visit*age,4,47,4.81,.0025'), JSON.stringify(csv.slice(0, 80)));
     await type3.locator('button.copy[data-format="text"]').click();
-    await page.waitForTimeout(500);
-    const txt = await page.evaluate(() => navigator.clipboard.readText()).catch(() => '');
+    const txt = await waitUntil(page, clipboard, (t) => t.startsWith('Type 3'), 10000);
     check('Copy as text is the SAS listing layout', /^Type 3 Tests of Fixed Effects \(trajectory\)\n\nEffect +Num DF/.test(txt), JSON.stringify(txt.slice(0, 60)));
     await type3.scrollIntoViewIfNeeded();
     await page.waitForTimeout(500);
@@ -131,18 +140,26 @@ async function palette(page, command) {
     await page.locator('.tabs-container .tab', { hasText: 'ketamine.study' }).first().click();
     const line = page.locator('.monaco-editor .view-line', { hasText: 'covariate age' }).first();
     await line.waitFor({ timeout: 10000 });
-    const ageSpan = line.locator('span span', { hasText: /^age$/ }).first();
-    let box = (await ageSpan.count()) ? await ageSpan.boundingBox() : null;
-    if (!box) { // token spans may group differently: aim at the end of the line's text
-      const lb = await line.boundingBox();
-      const txt = await line.innerText();
-      box = { x: lb.x + (lb.width * (txt.indexOf('age') + 1)) / txt.length, y: lb.y, width: 10, height: lb.height };
-    }
+    // the screen box of the word `age` on that line, measured with a DOM Range over its text (token spans vary)
+    const box = await line.evaluate((el) => {
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      let offset = 0; const full = el.textContent ?? ''; const at = full.search(/\bage\b/);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const len = n.textContent.length;
+        if (at >= offset && at + 3 <= offset + len) {
+          const r = document.createRange(); r.setStart(n, at - offset); r.setEnd(n, at - offset + 3);
+          const b = r.getBoundingClientRect(); return { x: b.x, y: b.y, width: b.width, height: b.height };
+        }
+        offset += len;
+      }
+      return null;
+    });
+    if (!box) throw new Error('could not find the word `age` on the line `covariate age`');
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'age' }).first();
-    await hover.waitFor({ timeout: 15000 });
-    await page.waitForTimeout(800);
-    const hoverText = (await hover.innerText()).replace(/\s+/g, ' ');
+    await hover.waitFor({ timeout: 30000 });
+    // the hover may first show the column and then the server's results; wait (bounded) for the slopes
+    const hoverText = await waitUntil(page, async () => (await hover.innerText()).replace(/\s+/g, ' '), (t) => /slope/i.test(t ?? ''), 10000) ?? '';
     check('hover on `age` shows something about the column', /age/.test(hoverText), hoverText.slice(0, 300));
     const slopes = /slope/i.test(hoverText) && /visit/.test(hoverText);
     check('hover on `age` shows the age slope at each visit (server side, issue #4)', slopes);
@@ -163,9 +180,9 @@ async function palette(page, command) {
       log('save dialog path:', await pathInput.inputValue());
       await page.keyboard.press('Enter');
       const written = path.join(WS, file);
-      const end = Date.now() + 15000;
-      while (!fs.existsSync(written) && Date.now() < end) await page.waitForTimeout(200);
-      const content = fs.existsSync(written) ? fs.readFileSync(written, 'utf8') : '';
+      // the file may be seen before it is fully written: wait (bounded) for the whole report
+      const content = await waitUntil(page, async () => (fs.existsSync(written) ? fs.readFileSync(written, 'utf8') : ''),
+        (c) => !!c && c.includes(want) && /<\/html>|Tukey|\n$/.test(c), 30000) ?? '';
       check(`Export Report as ${label} writes ${file}`, content.includes(want) && (content.includes('visit*age') || content.includes('visit\\*age')), `${content.length} chars`);
       await page.keyboard.press('Escape');
       await page.locator('.notification-toast .codicon-notifications-clear, .notification-toast .codicon-close').first().click({ timeout: 2000 }).catch(() => {});
@@ -177,35 +194,32 @@ async function palette(page, command) {
     await page.locator('.monaco-editor .view-line', { hasText: 'compare visit pairwise' }).first().click();
     await page.keyboard.press('End');
     await page.keyboard.type('  // Tukey-Kramer');
-    const staleShown = await frame.locator('#stale').waitFor({ state: 'visible', timeout: 15000 }).then(() => true, () => false);
+    const staleShown = await frame.locator('#stale').waitFor({ state: 'visible', timeout: 30000 }).then(() => true, () => false);
     check('an edit marks the results out of date (study/resultsChanged stale)', staleShown);
     await page.keyboard.press('Control+S');
-    let metaAfter = metaBefore;
-    const endSave = Date.now() + 60000;
-    while (metaAfter === metaBefore && Date.now() < endSave) {
-      await page.waitForTimeout(300);
-      metaAfter = await frame.locator('header .meta').innerText().catch(() => metaBefore);
-    }
-    check('run on save refreshes the Results panel', metaAfter !== metaBefore && !(await frame.locator('#stale').isVisible()), `${metaBefore} -> ${metaAfter}`);
+    // the new run replaces the panel's header (document version) and clears the stale banner
+    const saved = await waitUntil(page, async () => ({ meta: await frame.locator('header .meta').innerText(), stale: await frame.locator('#stale').isVisible() }),
+      (v) => v && v.meta !== metaBefore && !v.stale, 90000);
+    check('run on save refreshes the Results panel', !!saved && saved.meta !== metaBefore && !saved.stale, `${metaBefore} -> ${saved?.meta}; stale banner: ${saved?.stale}`);
 
     // ---- Study: Run Model at Cursor (cursor inside `model trajectory { … }`) ----
     await page.locator('.monaco-editor .view-line', { hasText: 'random subject' }).first().click();
     await palette(page, 'Study: Run Model at Cursor');
-    const oneModel = await frame.locator('header .meta', { hasText: 'last run: model trajectory' }).waitFor({ timeout: 60000 }).then(() => true, () => false);
+    const oneModel = await frame.locator('header .meta', { hasText: 'last run: model trajectory' }).waitFor({ timeout: 90000 }).then(() => true, () => false);
     check('Run Model at Cursor runs the model the cursor is in', oneModel, await frame.locator('header .meta').innerText().catch(() => ''));
 
     // ---- Study: Check All Specs ----
     await page.locator('.monaco-editor .view-lines').first().click({ position: { x: 5, y: 5 } });
     await palette(page, 'Study: Check All Specs');
     const summary = page.locator('.notification-toast', { hasText: 'Study: checked' }).first();
-    await summary.waitFor({ timeout: 30000 });
+    await summary.waitFor({ timeout: 60000 });
     const sumText = (await summary.innerText()).split('\n')[0];
     check('Check All Specs reports a summary', /checked 1 spec: 0 errors/.test(sumText), sumText);
     check('no Content Security Policy violations in the Results panel', cspViolations.length === 0, cspViolations.join(' || '));
     // control: the panel's CSP refuses an inline script without the nonce, and a network fetch
     await frame.evaluate(() => { const sc = document.createElement('script'); sc.textContent = 'window.__inline = 1'; document.body.append(sc); });
     const fetched = await frame.evaluate(() => fetch('https://registry.npmjs.org/').then(() => 'fetched', (e) => 'blocked: ' + e.message));
-    await page.waitForTimeout(500);
+    await waitUntil(page, async () => cspViolations.length, (n) => n > 0, 5000);
     const inlineRan = await frame.evaluate(() => window.__inline === 1);
     check('CSP blocks inline scripts and network access in the panel', !inlineRan && fetched.startsWith('blocked') && cspViolations.length > 0,
       `inline ran: ${inlineRan}; fetch: ${fetched}; violations: ${cspViolations.length}`);
@@ -217,6 +231,6 @@ async function palette(page, command) {
   await ctx.close();
   fs.rmSync(profile, { recursive: true, force: true });
   const failed = results.filter((r) => !r.ok);
-  log(`${results.length - failed.length}/${results.length} checks passed${fatal ? `; stopped: ${fatal}` : ''}`);
+  log(`${results.length - failed.length}/${results.length} checks passed${failed.length ? `; failed: ${failed.map((r) => r.name).join('; ')}` : ''}${fatal ? `; stopped: ${fatal}` : ''}`);
   process.exit(fatal || failed.length ? 1 : 0);
 })();

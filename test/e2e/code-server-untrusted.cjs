@@ -101,6 +101,6 @@ const pending = (name, detail = '') => log(`PENDING (server side) ${name}${detai
   await ctx.close();
   fs.rmSync(profile, { recursive: true, force: true });
   const failed = results.filter((r) => !r.ok);
-  log(`restricted mode: ${results.length - failed.length}/${results.length} checks passed${fatal ? `; stopped: ${fatal}` : ''}`);
+  log(`restricted mode: ${results.length - failed.length}/${results.length} checks passed${failed.length ? `; failed: ${failed.map((r) => r.name).join('; ')}` : ''}${fatal ? `; stopped: ${fatal}` : ''}`);
   process.exit(fatal || failed.length ? 1 : 0);
 })();

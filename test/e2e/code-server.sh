@@ -84,7 +84,7 @@ PHASES=${PHASES:-trusted untrusted}
 T=$(ts); RC=0
 if [[ " $PHASES " == *" trusted "* ]]; then
   CS_URL="http://127.0.0.1:$PORT" WS_DIR="$WS" OUT_DIR="$SCREENSHOTS" FAIL_DIR="$WORK" NODE_PATH="$REPO/node_modules" \
-    timeout 300 node "$HERE/code-server-test.cjs" || RC=$?
+    timeout 600 node "$HERE/code-server-test.cjs" 2>&1 | tee "$WORK/browser-trusted.log" || RC=${PIPESTATUS[0]}
 fi
 echo "TIME browser test: $(dt $T)s"
 logs() {
@@ -108,7 +108,7 @@ node -e 'const f=process.argv[1], s=JSON.parse(require("fs").readFileSync(f,"utf
   require("fs").writeFileSync(f, JSON.stringify(s, null, 2));' "$RUN/ud/User/settings.json"
 start_cs "$WS2"
 CS_URL="http://127.0.0.1:$PORT" WS_DIR="$WS2" OUT_DIR="$WORK" FAIL_DIR="$WORK" NODE_PATH="$REPO/node_modules" \
-  timeout 180 node "$HERE/code-server-untrusted.cjs" || RC2=$?
+  timeout 180 node "$HERE/code-server-untrusted.cjs" 2>&1 | tee "$WORK/browser-untrusted.log" || RC2=${PIPESTATUS[0]}
 echo "TIME restricted-mode test: $(dt $T)s"
 [ $RC2 = 0 ] || logs
 cleanup
@@ -116,5 +116,9 @@ fi
 [ $RC = 0 ] && RC=$RC2
 
 echo "TIME total: $(dt $T_ALL)s"
-if [ $RC = 0 ]; then echo "PASS code-server"; [ $OWN_WORK = 1 ] && rm -rf "$WORK"; else echo "FAIL code-server (logs: $RUN)"; fi
+if [ $RC = 0 ]; then echo "PASS code-server"; [ $OWN_WORK = 1 ] && rm -rf "$WORK"; else
+  # CI shows the tail of the output: repeat the failed checks here
+  grep -h -E '\] (FAIL|FAILED:)|checks passed' "$WORK"/browser-*.log 2>/dev/null || true
+  echo "FAIL code-server (logs: $RUN)"
+fi
 exit $RC
