@@ -1,12 +1,14 @@
 /**
  * The conformance suite: each reference case has a `.study` spec (spec.study) beside its data; the spec is
- * run exactly as `study run --json` runs it, and every value the reference printed is compared within the
+ * run by the built `study run --json` in a child process (as a user runs it), and every value the reference
+ * printed is compared, in that JSON, within the
  * tolerance the case states (case.json `tolerance`, or half a unit in the last printed decimal for values
  * transcribed from SAS output). Values are matched by name (covariance parameter, effect, level), never by
  * our own output.
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runStudyFile } from '@study/language';
@@ -111,12 +113,22 @@ export function canonicalTerm(label: string, classes: string[], aliases: Record<
   return parts.sort().join('|');
 }
 
+/** The report as the engine returns it (in process): used to check that no NaN/Infinity exists, which JSON would hide as null. */
 function runReport(c: CaseConfig): Promise<StudyReport> {
   return runStudyFile(join(caseDir(c.id), c.spec ?? 'spec.study')).then((r) => {
     const errors = r.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0 || !r.report) throw new Error(errors.map((d) => `${d.line}:${d.column} ${d.message}`).join('\n'));
     return r.report;
   });
+}
+
+const studyBin = join(here, '..', '..', 'packages', 'cli', 'bin', 'study.js');
+
+/** `study run --json SPEC` through the built bin (`npm test` builds first): the JSON a user gets. */
+function runCli(c: CaseConfig): StudyReport {
+  const r = spawnSync(process.execPath, [studyBin, 'run', '--json', join(caseDir(c.id), c.spec ?? 'spec.study')], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`study run --json exited ${r.status}: ${r.stderr || r.stdout}`);
+  return JSON.parse(r.stdout) as StudyReport;
 }
 
 class Comparer {
@@ -293,13 +305,16 @@ describe('conformance: study run --json against SAS and R', () => {
   for (const c of CASES) {
     it(`${c.id}${c.variant ? ` (${c.variant.slice(1)})` : ''}`, async () => {
       const expectedJson = JSON.parse(readFileSync(expectedPath(c), 'utf8')) as Json;
-      const report = await runReport(c);
+      const report = runCli(c);
       const cmp = compareCase(c, expectedJson, report);
       expect(cmp.failures).toEqual([]);
-      expect(nonFiniteNumbers(report)).toEqual([]);
+      const inProcess = await runReport(c);
+      expect(nonFiniteNumbers(inProcess)).toEqual([]);
+      // the CLI prints exactly the engine's report
+      expect(report).toEqual(JSON.parse(JSON.stringify(inProcess)));
       if (process.env.CONFORMANCE_VERBOSE) console.log(`${c.id}${c.variant ?? ""}: ${cmp.count} values compared`);
       expect(cmp.count).toBeGreaterThanOrEqual(4);
-    });
+    }, 240_000);
   }
 });
 
