@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runStudyFile } from '@study/language';
-import { fisherFUpper, studentTTwoSidedP, type ModelReport, type StudyReport } from '@study/engine';
+import { fisherFUpper, readDataFile, studentTTwoSidedP, type ModelReport, type StudyReport } from '@study/engine';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -57,6 +57,7 @@ const CASES: CaseConfig[] = [
   { id: 'sas-pothoff-roy-cs-ml' },
   { id: 'sas-split-plot' },
   { id: 'sas-heights-getting-started' },
+  { id: 'sas-random-coefficients' },
   ...['un', 'cs', 'ar1'].map((s) => ({
     id: `r-orthodont-${s}`,
     estimateLabels: { 'age slope, Sex=Male': 'age slope at Sex Male', 'age slope, Sex=Female': 'age slope at Sex Female' },
@@ -209,6 +210,21 @@ class Comparer {
   }
 }
 
+/** Expected sections compared by compareCase. */
+const COMPARED = new Set(['minus2ll', 'aic', 'aicc', 'bic', 'hqic', 'caic', 'model_selection', 'chosen_structure', 'dimensions', 'n_obs_used',
+  'n_subjects', 'rank_X', 'covparms', 'fixed', 'type3', 'lsmeans', 'diffs', 'estimates', 'other', 'random_solution', 'descriptives_bdi']);
+
+/** Expected sections that are not values of our report, and why. */
+const NOT_COMPARED: Record<string, string> = {
+  ic_convention: 'text: the formulas behind the IC values, which are compared',
+  parameterization: 'text: the coding the reference used',
+  lsmeans_method: 'text', type3_method: 'text', estimates_method: 'text',
+  fit_printed: 'the printed strings of the compared fit statistics (their precision is the case tolerance)',
+  ic_r: "R's convention for AIC/BIC (logLik df = q + rank X); Study prints SAS's, compared as aic/bic",
+  covparms_r_natural: "R's parameterisation (sigma, sd ratios, correlations) of the covariance parameters compared as covparms",
+  covparms_se_check: "diagnostics of the reference's own numerical SEs (-2LL recomputed, gradient), not a result",
+};
+
 function compareCase(c: CaseConfig, expectedJson: Json, report: StudyReport): Comparer {
   const expected = { ...(expectedJson.expected as Json) };
   if (c.variant) {
@@ -217,12 +233,19 @@ function compareCase(c: CaseConfig, expectedJson: Json, report: StudyReport): Co
   const tolerance = (expectedJson.tolerance ?? {}) as Json;
   const baseTol: Tolerance = { rel: (tolerance.rel as number) ?? 1e-4, abs: (tolerance.abs as number) ?? 1e-6 };
   const cmp = new Comparer(baseTol, { covparms_se: tolerance.covparms_se }, c.absOverrides ?? {});
+  // every expected section is compared, or named here as not a value to compare: an unknown section fails
+  for (const k of Object.keys(expected)) {
+    if (k.endsWith('_printed') || k.endsWith('_note') || COMPARED.has(k) || k in NOT_COMPARED || c.skip?.[k]) continue;
+    const variantOf = /^(.*?)(_kr(_observed)?)$/.exec(k);
+    if (variantOf && COMPARED.has(variantOf[1]) && CASES.some((x) => x.id === c.id && x.variant === variantOf[2])) continue; // compared in that variant's run
+    cmp.failures.push(`expected section '${k}' is not compared by this harness (compare it, or list it in NOT_COMPARED with the reason)`);
+  }
   const m: ModelReport = report.models[0];
   const classes = m.info.classLevels.map((x) => x.name);
   const aliases = c.aliases ?? {};
   const canon = (label: string) => canonicalTerm(label, [...classes, ...Object.keys(aliases).filter((k) => classes.includes(aliases[k]))], aliases);
 
-  for (const k of ['minus2ll', 'aic', 'aicc', 'bic']) {
+  for (const k of ['minus2ll', 'aic', 'aicc', 'bic', 'hqic', 'caic']) {
     if (typeof expected[k] !== 'number') continue;
     const printed = expected[`${k}_printed`] as string | undefined;
     let abs: number | undefined;
@@ -238,6 +261,10 @@ function compareCase(c: CaseConfig, expectedJson: Json, report: StudyReport): Co
     cmp.count++;
     const chosen = m.candidates.find((x) => x.chosen)?.structure;
     if (chosen !== expected.chosen_structure) cmp.failures.push(`chosen_structure: expected ${expected.chosen_structure}, got ${chosen}`);
+  }
+  // dimensions given as R's names
+  for (const [k, ours] of [['n_obs_used', 'observations_used'], ['n_subjects', 'subjects'], ['rank_X', 'rank_x']] as const) {
+    if (typeof expected[k] === 'number') cmp.value(`dimensions/${k}`, expected[k] as number, m.dimensions[ours], '0', k);
   }
   const dims = expected.dimensions as Json | undefined;
   if (dims) {
@@ -291,6 +318,22 @@ function compareCase(c: CaseConfig, expectedJson: Json, report: StudyReport): Co
     if (typeof e.statistic !== 'number') return; // descriptive entries (SAS tables transcribed for the record)
     cmp.entry('other', String(e.test), e, report.other[i] as unknown as Json, ['statistic', 'df', 'p', 'estimate', 'n', 't']);
   });
+  // SAS "Solution for Random Effects": matched by effect and subject level
+  for (const e of (expected.random_solution ?? []) as Json[]) {
+    const a = (m.randomSolution ?? []).find((x) => x.effect === e.effect && (x.subject ?? '') === (e.subject ?? ''));
+    cmp.entry('random_solution', `${e.effect} ${e.subject ?? ''}`, e, a as unknown as Json, ['estimate', 'se', 'df', 't', 'p']);
+  }
+  // descriptives of a raw column by visit: the data as the engine's CSV reader reads them (missing cells dropped)
+  const descriptives = expected.descriptives_bdi as Json[] | undefined;
+  if (descriptives) {
+    const data = readDataFile(join(caseDir(c.id), String(expectedJson.data)));
+    for (const e of descriptives) {
+      const ys = data.rows.filter((r) => r.visit === e.visit && typeof r.bdi === 'number').map((r) => r.bdi as number);
+      const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
+      const sd = Math.sqrt(ys.reduce((a, y) => a + (y - mean) ** 2, 0) / (ys.length - 1));
+      cmp.entry('descriptives_bdi', `visit ${e.visit}`, e, { n: ys.length, mean, sd }, ['n', 'mean', 'sd']);
+    }
+  }
   return cmp;
 }
 

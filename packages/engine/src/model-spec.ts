@@ -89,4 +89,6 @@ export interface ModelSpec {
   tests?: Term[];
   estimates: EstimateSpec[];
   lsmeans: LsMeansSpec[];
+  /** `predict random effects`: report the EBLUPs of the G-side effects (SAS RANDOM … / SOLUTION) */
+  randomSolution?: boolean;
 }

@@ -30,6 +30,23 @@ export interface FixedRow {
   aliased?: boolean;
 }
 
+/** One row of SAS's "Solution for Random Effects" (RANDOM … / SOLUTION): an EBLUP and its prediction SE. */
+export interface RandomSolutionRow {
+  /** the random effect as SAS names it: "Intercept", "Month", "A*Block" */
+  effect: string;
+  /** SUBJECT= variable and level: "Batch 1" (absent without SUBJECT=) */
+  subject?: string;
+  /** class levels of the random effect (A*Block: { A: "1", Block: "2" }) */
+  levels?: Record<string, string>;
+  estimate: number;
+  /** SAS's "Std Err Pred": sqrt of the prediction error variance */
+  se: number;
+  df: number;
+  /** null when the prediction SE is 0 (a variance estimated as 0) */
+  t: number | null;
+  p: number | null;
+}
+
 export interface Type3Row {
   effect: string;
   numdf: number;
@@ -137,9 +154,14 @@ export interface ModelReport {
   aic: number;
   aicc: number;
   bic: number;
+  /** with SAS's IC option: Hannan-Quinn and consistent AIC (same d and n as BIC) */
+  hqic: number;
+  caic: number;
   covparms: CovParmRow[];
   fixed: FixedRow[];
   type3: Type3Row[];
+  /** with `predict random effects`: the EBLUPs (SAS RANDOM … / SOLUTION) */
+  randomSolution?: RandomSolutionRow[];
   lsmeans: LsMeanRow[];
   diffs: DiffRow[];
   estimates: EstimateRow[];

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { readDataFile, type Dataset } from './data.js';
 import { buildDesign } from './design.js';
 import { fitModel, selectCovariance, structureLabel, type FitResult } from './fit/index.js';
-import { approximateInference, denominatorDf, fixedEffectsInference } from './inference/index.js';
+import { approximateInference, denominatorDf, fixedEffectsInference, randomEffectsSolution } from './inference/index.js';
 import { pairedTTest, pearsonCorrelation } from './analyses.js';
 import { applyFilters, deriveColumns, describeSubjectExpr, describeSubjectValue, subjectValues, type Row } from './prepare.js';
 import type { CandidateRow, FitNote, ModelReport, AnalysisRow, StudyReport } from './results.js';
@@ -77,6 +77,7 @@ export function runModel(rows: Row[], planned: PlannedModel, observationsRead = 
     const prm = fit.covarianceModel.parameters[k];
     return { ...c, ...waldZ(c.estimate, c.se, prm.kind === 'variance') };
   });
+  const randomSolution = spec.randomSolution ? randomEffectsSolution(design, fit, spec.ddfm) : undefined;
   const zColumns = design.Z ? design.Z.columns : 0;
   const subjectEffect = spec.subject ?? spec.random.find((r) => r.subject)?.subject;
   observe?.({ rows: used, design, fit });
@@ -106,9 +107,12 @@ export function runModel(rows: Row[], planned: PlannedModel, observationsRead = 
     aic: fit.aic,
     aicc: fit.aicc,
     bic: fit.bic,
+    hqic: fit.hqic,
+    caic: fit.caic,
     covparms,
     fixed: inference.fixed,
     type3: inference.type3,
+    ...(randomSolution ? { randomSolution } : {}),
     lsmeans: inference.lsmeans,
     diffs: inference.diffs,
     estimates: inference.estimates,

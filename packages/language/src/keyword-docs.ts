@@ -27,6 +27,8 @@ export const KEYWORD_DOCS: Record<string, string> = {
   df: '`df residual|between-within|containment|satterthwaite|kenward-roger` — denominator degrees of freedom (SAS `DDFM=`). Default: containment with G-side random effects, between-within with an R-side structure and a subject, residual otherwise.',
   test: '`test visit, age, visit*age` — the Type 3 F tests reported (default: every fixed effect). `*` here names an interaction.',
   estimate: '`estimate slope of age at each visit ["label"]` — the slope of a covariate at each level of a class factor (SAS `ESTIMATE` statements).',
+  predict: '`predict random effects` — the EBLUPs of the G-side random effects with their prediction standard errors and t tests (SAS `RANDOM … / SOLUTION`, the Solution for Random Effects; R `ranef`). Needs a G-side effect and df containment or residual.',
+  effects: '`predict random effects` — the EBLUPs of the G-side random effects (SAS `RANDOM … / SOLUTION`).',
   compare: '`compare visit [pairwise] [adjust tukey|bonferroni|none]` — least-squares means of a class effect (SAS `LSMEANS`), with all pairwise differences and a multiplicity adjustment (default none).',
   sensitivity:
     '`sensitivity trajectory { … }` or `sensitivity name of trajectory { … }` — a variant of a model: filters are added, `add`/`drop` change covariates and factors, any other statement replaces the base model\'s statements of its kind.',

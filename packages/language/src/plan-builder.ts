@@ -180,6 +180,7 @@ export function plannedModel(m: EffectiveModel, studySubject: string | undefined
       ...(e.label ? { label: unquote(e.label) } : {}),
     })),
     lsmeans,
+    ...(m.predict ? { randomSolution: true } : {}),
   };
   if (spec.subject === undefined) delete spec.subject;
   if (spec.repeated === undefined) delete spec.repeated;

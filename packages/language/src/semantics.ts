@@ -21,6 +21,7 @@ import {
   isMethodStmt,
   isModelBlock,
   isOutcomeStmt,
+  isPredictStmt,
   isRandomStmt,
   isRepeatedStmt,
   isSelectCovStmt,
@@ -47,6 +48,7 @@ import {
   type ModelBlock,
   type ModelStatement,
   type OutcomeStmt,
+  type PredictStmt,
   type RandomStmt,
   type RepeatedStmt,
   type SelectCovStmt,
@@ -103,6 +105,8 @@ export interface EffectiveModel {
   tests: TestStmt[];
   estimates: EstimateStmt[];
   compares: CompareStmt[];
+  /** `predict random effects` */
+  predict?: PredictStmt;
   filters: FilterStmt[];
 }
 
@@ -146,7 +150,8 @@ function applyStatement(m: EffectiveModel, s: ModelStatement, replace: boolean, 
   } else if (isCompareStmt(s)) {
     if (fresh('compare')) m.compares = [];
     m.compares.push(s);
-  } else if (isFilterStmt(s)) m.filters.push(s);
+  } else if (isPredictStmt(s)) m.predict = s;
+  else if (isFilterStmt(s)) m.filters.push(s);
 }
 
 export function effectiveModel(model: ModelBlock): EffectiveModel {

@@ -36,6 +36,7 @@ import {
   effectiveModel,
   effectTerm,
   fixedTerms,
+  hasGSide,
   literalText,
   literalValue,
   repeatedLevels,
@@ -78,6 +79,7 @@ export const Codes = {
   notPerSubject: 'not-per-subject',
   derivedNotAllowed: 'derived-not-allowed',
   dfVariant: 'df-variant',
+  predictRandom: 'predict-random',
   untrusted: 'untrusted',
   internal: 'internal',
 } as const;
@@ -481,10 +483,36 @@ class FileCheck {
     if (m.df?.method === 'kenward-roger' && m.method?.method === 'ML') {
       this.report('error', 'Kenward-Roger df need a REML fit (as in SAS and pbkrtest): remove `method ML` or choose another df method', m.df, { property: 'method' }, Codes.dfVariant);
     }
+    this.checkPredict(m);
     // random intercept with an R-side structure that already contains the between-subject variance
     this.checkRandomIntercept(m, subject);
     if (!this.data) return;
     this.checkModelData(m, subject);
+  }
+
+  /** `predict random effects` needs G-side effects, and df whose meaning for the EBLUP t tests is known (SAS: containment, residual). */
+  private checkPredict(m: EffectiveModel): void {
+    const p = m.predict;
+    if (!p) return;
+    let problem: string | undefined;
+    if (!hasGSide(m)) {
+      problem = '`predict random effects` needs a G-side random effect (`random intercept by patient`, `random intercept, week by patient type UN`); an R-side structure alone has no random effects to predict';
+    } else {
+      const method = m.df?.method ?? 'containment';
+      if (method !== 'containment' && method !== 'residual') {
+        problem = `\`predict random effects\` is computed with df containment (the default with random effects) or residual, as SAS documents them; its t tests under df ${method} are not implemented`;
+      }
+    }
+    if (!problem) return;
+    if (!m.sensitivity) {
+      this.report('error', problem, p, { keyword: 'predict' }, Codes.predictRandom);
+      return;
+    }
+    // a sensitivity variant inherits the statement: when the base model has the same problem it is reported there
+    const base = effectiveModel(m.model);
+    if (hasGSide(base) === hasGSide(m) && base.df?.method === m.df?.method) return;
+    const s = m.sensitivity;
+    this.report('error', `in this variant of '${m.model.name}': ${problem}`, s, s.name ? { property: 'name' } : { keyword: 'sensitivity' }, Codes.predictRandom);
   }
 
   private checkRandomIntercept(m: EffectiveModel, subject: string | undefined): void {

@@ -103,6 +103,12 @@ describe('buildPlan', () => {
     expect(p.models[0].spec.subject).toBeUndefined();
     expect(p.models[0].spec.repeated).toBeUndefined();
     expect(p.models[1].spec.random).toEqual([{ terms: [[], ['week']], subject: 'patient', type: 'UN' }]);
+    expect(p.models[0].spec.randomSolution).toBeUndefined();
+  });
+
+  it('predict random effects asks the engine for the solution for random effects', async () => {
+    const p = await plan(HEAD + 'model a {\n    outcome bdi\n    covariate week\n    random intercept by patient\n    predict random effects\n}');
+    expect(p.models[0].spec.randomSolution).toBe(true);
   });
 
   it('random effects without a subject (split plot)', async () => {

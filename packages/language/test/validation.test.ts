@@ -335,6 +335,26 @@ describe('diagnostics', () => {
     expect(word).toBe('kenward-roger');
   });
 
+  it('predict random effects without a G-side random effect', async () => {
+    const text = MINI('    repeated visit\n    cov UN\n    predict random effects');
+    const { d, word } = await one(text, 'predict-random');
+    expect(d.message).toMatch(/^`predict random effects` needs a G-side random effect/);
+    expect(d.severity).toBe(E);
+    expect(word).toBe('predict');
+  });
+
+  it('predict random effects with a df method whose t tests it does not define', async () => {
+    const text = MINI('    covariate age\n    random intercept by patient\n    df satterthwaite\n    predict random effects');
+    const { d, word } = await one(text, 'predict-random');
+    expect(d.message).toBe(
+      '`predict random effects` is computed with df containment (the default with random effects) or residual, as SAS documents them; its t tests under df satterthwaite are not implemented',
+    );
+    expect(word).toBe('predict');
+    // the default df with a random effect (containment) is fine
+    const ok = await check(MINI('    covariate age\n    random intercept by patient\n    predict random effects'));
+    expect(byCode(ok.diagnostics, 'predict-random')).toEqual([]);
+  });
+
   it('compare … at a variable that is not a covariate of the model', async () => {
     const text = MINI('    repeated visit\n    covariate age\n    cov CS\n    compare visit at bmi 25');
     const { d, word } = await one(text, 'not-in-model');

@@ -34,6 +34,9 @@ export interface FitResult {
   aic: number;
   aicc: number;
   bic: number;
+  /** SAS's IC option (Information Criteria table): Hannan-Quinn and Bozdogan's consistent AIC */
+  hqic: number;
+  caic: number;
   iterations: IterationRow[];
   converged: boolean;
   notes: FitNote[];
@@ -209,6 +212,7 @@ export function nullModelMinus2ll(likelihood: ProfiledLikelihood, model: Covaria
  * SAS fit statistics. d = covariance parameters (REML) or covariance parameters + rank X (ML).
  * AICC uses n* = n (ML) or n - p (REML), at least d + 2. BIC uses the number of subjects; with a
  * single subject, the levels of the first RANDOM effect, or else n (ML) / n - p (REML).
+ * HQIC = -2l + 2d log log n and CAIC = -2l + d (log n + 1) use the same n as BIC (SAS's IC option).
  */
 export function informationCriteria(
   minus2ll: number,
@@ -217,7 +221,7 @@ export function informationCriteria(
   p: number,
   design: Design,
   subjects: number,
-): { aic: number; aicc: number; bic: number } {
+): { aic: number; aicc: number; bic: number; hqic: number; caic: number } {
   const d = method === 'ML' ? qEffective + p : qEffective;
   let nStar = method === 'ML' ? design.n : design.n - p;
   if (nStar < d + 2) nStar = d + 2;
@@ -229,6 +233,9 @@ export function informationCriteria(
     aic: minus2ll + 2 * d,
     aicc: minus2ll + (2 * d * nStar) / (nStar - d - 1),
     bic: nBic > 0 ? minus2ll + d * Math.log(nBic) : minus2ll,
+    // log log n is negative below n = e, and -Infinity at n = 1: SAS's formula, kept finite
+    hqic: nBic > 1 ? minus2ll + 2 * d * Math.log(Math.log(nBic)) : minus2ll,
+    caic: nBic > 0 ? minus2ll + d * (Math.log(nBic) + 1) : minus2ll,
   };
 }
 

@@ -20,6 +20,7 @@ export * from './ddf.js';
 export * from './estimates.js';
 export * from './lsmeans.js';
 export * from './solution.js';
+export * from './random-solution.js';
 export * from './type3.js';
 export * from './satterthwaite.js';
 export * from './kenward-roger.js';

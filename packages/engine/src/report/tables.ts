@@ -88,6 +88,16 @@ function modelTables(m: ModelReport): ReportTable[] {
   ]));
   out.push(t('solution', 'Solution for Fixed Effects', [L('Effect'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|')],
     m.fixed.map((f) => [f.term, fmtEstimate(f.estimate), fmtEstimate(f.se), fmtDf(f.df), fmtStat(f.t), fmtP(f.p)])));
+  if (m.randomSolution && m.randomSolution.length > 0) {
+    const rs = m.randomSolution;
+    const withSubject = rs.some((r) => r.subject);
+    const withLevels = rs.some((r) => r.levels);
+    out.push(t('random-solution', 'Solution for Random Effects',
+      [L('Effect'), ...(withSubject ? [L('Subject')] : []), ...(withLevels ? [L('Level')] : []), R('Estimate'), R('Std Err Pred'), R('DF'), R('t Value'), R('Pr > |t|')],
+      rs.map((r) => [r.effect, ...(withSubject ? [r.subject ?? ''] : []),
+        ...(withLevels ? [Object.entries(r.levels ?? {}).map(([k, v]) => `${k} ${v}`).join(' ')] : []),
+        fmtEstimate(r.estimate), fmtEstimate(r.se), fmtDf(r.df), fmtStat(r.t), fmtP(r.p)])));
+  }
   if (m.type3.length > 0) {
     out.push(t('type3', 'Type 3 Tests of Fixed Effects', [L('Effect'), R('Num DF'), R('Den DF'), R('F Value'), R('Pr > F')],
       m.type3.map((r) => [r.effect, fmtDf(r.numdf), fmtDf(r.dendf), fmtStat(r.F), fmtP(r.p)])));

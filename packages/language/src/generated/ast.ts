@@ -59,6 +59,7 @@ export type StudyKeywordNames =
     | "df"
     | "drop"
     | "each"
+    | "effects"
     | "estimate"
     | "exclude"
     | "factor"
@@ -82,6 +83,7 @@ export type StudyKeywordNames =
     | "paired"
     | "pairwise"
     | "percent"
+    | "predict"
     | "random"
     | "repeated"
     | "residual"
@@ -589,7 +591,7 @@ export function isModelBlock(item: unknown): item is ModelBlock {
     return reflection.isInstance(item, ModelBlock.$type);
 }
 
-export type ModelStatement = CompareStmt | CovStmt | CovariateStmt | DfStmt | EstimateStmt | FactorStmt | FilterStmt | FixedStmt | MethodStmt | OutcomeStmt | RandomStmt | RepeatedStmt | SelectCovStmt | TestStmt;
+export type ModelStatement = CompareStmt | CovStmt | CovariateStmt | DfStmt | EstimateStmt | FactorStmt | FilterStmt | FixedStmt | MethodStmt | OutcomeStmt | PredictStmt | RandomStmt | RepeatedStmt | SelectCovStmt | TestStmt;
 
 export const ModelStatement = {
     $type: 'ModelStatement'
@@ -610,10 +612,10 @@ export function isName(item: unknown): item is Name {
     return isNameButSubject(item) || item === 'subject';
 }
 
-export type NameButSubject = 'add' | 'analysis' | 'centered' | 'centred' | 'change' | 'compare' | 'correlate' | 'cov' | 'covariate' | 'data' | 'df' | 'drop' | 'estimate' | 'exclude' | 'factor' | 'firstorder' | 'fixed' | 'let' | 'method' | 'model' | 'observed' | 'outcome' | 'paired' | 'percent' | 'random' | 'repeated' | 'select' | 'sensitivity' | 'study' | 'test' | 'type' | 'where' | string;
+export type NameButSubject = 'add' | 'analysis' | 'centered' | 'centred' | 'change' | 'compare' | 'correlate' | 'cov' | 'covariate' | 'data' | 'df' | 'drop' | 'effects' | 'estimate' | 'exclude' | 'factor' | 'firstorder' | 'fixed' | 'let' | 'method' | 'model' | 'observed' | 'outcome' | 'paired' | 'percent' | 'predict' | 'random' | 'repeated' | 'select' | 'sensitivity' | 'study' | 'test' | 'type' | 'where' | string;
 
 export function isNameButSubject(item: unknown): item is NameButSubject {
-    return item === 'data' || item === 'study' || item === 'test' || item === 'change' || item === 'percent' || item === 'method' || item === 'type' || item === 'model' || item === 'analysis' || item === 'outcome' || item === 'factor' || item === 'covariate' || item === 'random' || item === 'fixed' || item === 'estimate' || item === 'compare' || item === 'select' || item === 'cov' || item === 'df' || item === 'let' || item === 'where' || item === 'exclude' || item === 'paired' || item === 'correlate' || item === 'add' || item === 'drop' || item === 'sensitivity' || item === 'repeated' || item === 'observed' || item === 'firstorder' || item === 'centred' || item === 'centered' || (typeof item === 'string' && (/[_a-zA-Z][\w]*/.test(item)));
+    return item === 'data' || item === 'study' || item === 'test' || item === 'change' || item === 'percent' || item === 'method' || item === 'type' || item === 'model' || item === 'analysis' || item === 'outcome' || item === 'factor' || item === 'covariate' || item === 'random' || item === 'fixed' || item === 'estimate' || item === 'compare' || item === 'select' || item === 'cov' || item === 'df' || item === 'let' || item === 'where' || item === 'exclude' || item === 'paired' || item === 'correlate' || item === 'add' || item === 'drop' || item === 'sensitivity' || item === 'repeated' || item === 'observed' || item === 'firstorder' || item === 'centred' || item === 'centered' || item === 'predict' || item === 'effects' || (typeof item === 'string' && (/[_a-zA-Z][\w]*/.test(item)));
 }
 
 export interface NotExpr extends langium.AstNode {
@@ -667,6 +669,25 @@ export const PairedStmt = {
 
 export function isPairedStmt(item: unknown): item is PairedStmt {
     return reflection.isInstance(item, PairedStmt.$type);
+}
+
+/**
+ * `predict random effects`: the EBLUPs of the G-side effects with their prediction standard errors
+ * (SAS RANDOM … / SOLUTION, the "Solution for Random Effects" table; R's ranef with condVar).
+ */
+export interface PredictStmt extends langium.AstNode {
+    readonly $container: ModelBlock;
+    readonly $type: 'PredictStmt';
+    randomEffects: boolean;
+}
+
+export const PredictStmt = {
+    $type: 'PredictStmt',
+    randomEffects: 'randomEffects'
+} as const;
+
+export function isPredictStmt(item: unknown): item is PredictStmt {
+    return reflection.isInstance(item, PredictStmt.$type);
 }
 
 export interface RandomEffect extends langium.AstNode {
@@ -926,6 +947,7 @@ export type StudyAstType = {
     NotExpr: NotExpr
     OutcomeStmt: OutcomeStmt
     PairedStmt: PairedStmt
+    PredictStmt: PredictStmt
     RandomEffect: RandomEffect
     RandomStmt: RandomStmt
     RepeatedStmt: RepeatedStmt
@@ -1332,6 +1354,16 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
                 }
             },
             superTypes: [AnalysisStatement.$type]
+        },
+        PredictStmt: {
+            name: PredictStmt.$type,
+            properties: {
+                randomEffects: {
+                    name: PredictStmt.randomEffects,
+                    defaultValue: false
+                }
+            },
+            superTypes: [ModelStatement.$type]
         },
         RandomEffect: {
             name: RandomEffect.$type,
