@@ -229,6 +229,19 @@ describe('results in the editor (ketamine example)', async () => {
   });
 });
 
+describe('hover on `predict random effects`', () => {
+  it('shows the Solution for Random Effects of the run', async () => {
+    const text = 'data "ketamine.csv"\nsubject patient\n\nmodel ri {\n    outcome bdi\n    factor visit\n    random intercept by patient\n    predict random effects\n}\n';
+    const s = await setup(text);
+    const run = await s.results.run({ uri: s.uri });
+    const blups = run.report.models[0]!.randomSolution!;
+    expect(blups.length).toBe(49);
+    const md = (await s.hover('predict random effects', 1))!;
+    expect(md).toContain('Solution for random effects (EBLUPs)');
+    for (const b of blups) expect(md).toContain(`| Intercept | ${b.subject} | ${num(b.estimate)} | ${num(b.se)} |`);
+  });
+});
+
 describe('fit notes as diagnostics', () => {
   it('puts non-convergence and Hessian notes on the model name after a run, and drops them when stale', async () => {
     const text = [

@@ -2,7 +2,8 @@
  * Hover with results: after a run, hovering a term shows its numbers (the same as `study run --json`)
  * above the usual documentation. On a covariate: its Type 3 row and its slope at each level; on a
  * tested effect: its Type 3 row; on `select cov`: the information criteria and the chosen structure;
- * on `estimate`: the Estimates table; on `compare`: LS-means and differences; on `paired` /
+ * on `estimate`: the Estimates table; on `compare`: LS-means and differences; on `predict random
+ * effects`: the Solution for Random Effects; on `paired` /
  * `correlate`: the analysis row. Stale results are shown with a warning.
  */
 import { CstUtils, type LangiumDocument } from 'langium';
@@ -12,7 +13,7 @@ import { isStudyFile } from '../generated/ast.js';
 import type { StudyReport } from '@study/engine';
 import type { StudyResults } from './results-service.js';
 import { analysisRow, estimateRows, modelReport, slopeRows, targetOf, type3Row, type ResultTarget } from './targets.js';
-import { analysisTable, diffsTable, estimatesTable, lsMeansTable, selectionTable, type3Table } from './tables.js';
+import { analysisTable, diffsTable, estimatesTable, lsMeansTable, randomSolutionTable, selectionTable, type3Table } from './tables.js';
 
 export const STALE_NOTE = '**Results are stale**: the spec or its data changed since the run. Run again to update them.';
 
@@ -50,6 +51,9 @@ export function resultsMarkdown(report: StudyReport, target: ResultTarget): stri
       if (rows.length) parts.push(`Estimates\n\n${estimatesTable(rows)}`);
       break;
     }
+    case 'random-solution':
+      if (m.randomSolution?.length) parts.push(`Solution for random effects (EBLUPs)\n\n${randomSolutionTable(m.randomSolution)}`);
+      break;
     case 'compare': {
       const ls = m.lsmeans.filter((r) => sameName(r.effect, target.effect));
       const diffs = m.diffs.filter((r) => sameName(r.effect, target.effect));

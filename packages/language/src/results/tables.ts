@@ -2,7 +2,7 @@
  * How results are shown in the editor: small Markdown tables for hovers (numbers as `study run`
  * prints them, SAS style) and one-line headlines for inlay hints (APA style: F(4,47) = 4.81, p = .0025).
  */
-import type { AnalysisRow, CandidateRow, DiffRow, EstimateRow, LsMeanRow, Type3Row } from '@study/engine';
+import type { AnalysisRow, CandidateRow, DiffRow, EstimateRow, LsMeanRow, RandomSolutionRow, Type3Row } from '@study/engine';
 
 const MINUS = '\u2212';
 
@@ -82,6 +82,17 @@ export function estimatesTable(rows: EstimateRow[]): string {
   return table(
     ['Label', 'Estimate', 'SE', 'DF', 't', 'Pr > |t|', '95% CI'],
     rows.map((r) => [r.label, num(r.estimate), num(r.se), dfText(r.df), num(r.t), pValue(r.p), ci(r.lower, r.upper)]),
+  );
+}
+
+export function randomSolutionTable(rows: RandomSolutionRow[]): string {
+  return table(
+    ['Effect', 'Subject / level', 'Estimate', 'Std Err Pred', 'DF', 't', 'Pr > |t|'],
+    rows.map((r) => [
+      r.effect,
+      [r.subject, ...Object.entries(r.levels ?? {}).map(([k, v]) => `${k} ${v}`)].filter(Boolean).join(' '),
+      num(r.estimate), num(r.se), dfText(r.df), num(r.t), pValue(r.p),
+    ]),
   );
 }
 

@@ -15,6 +15,7 @@ import {
   isEstimateStmt,
   isModelBlock,
   isPairedStmt,
+  isPredictStmt,
   isSelectCovStmt,
   isSensitivityBlock,
   isStudyFile,
@@ -34,6 +35,7 @@ export type ResultTarget =
   | { kind: 'select'; model: string; criterion: 'AIC' | 'AICC' | 'BIC' }
   | { kind: 'estimate'; model: string; statement: EstimateStmt }
   | { kind: 'compare'; model: string; effect: string }
+  | { kind: 'random-solution'; model: string }
   | { kind: 'analysis'; analysis: string; index: number };
 
 /** The name a model block (or sensitivity variant) is reported under. */
@@ -66,6 +68,7 @@ export function targetOf(node: AstNode): ResultTarget | undefined {
       if (isColumnRef(node) && node === estimate.covariate) return { kind: 'covariate', model, variable: node.column, block };
       return { kind: 'estimate', model, statement: estimate };
     }
+    if (AstUtils.getContainerOfType(node, isPredictStmt)) return { kind: 'random-solution', model };
     const compare = AstUtils.getContainerOfType(node, isCompareStmt);
     if (compare) return { kind: 'compare', model, effect: effectText(compare.effect) };
     const test = AstUtils.getContainerOfType(node, isTestStmt);
