@@ -27,6 +27,12 @@ export interface SubjectBlock {
    * Design.repeatedLevels, or its order within the subject when there is no repeated effect
    */
   positions: number[];
+  /**
+   * for each of `rows`, its R-side subject (REPEATED SUBJECT=) within the block, when the block holds
+   * several: a RANDOM effect spans them (sites over patients; RANDOM without SUBJECT= and REPEATED
+   * SUBJECT=). R entries between different R-subjects are 0. Undefined: the block is one R-subject.
+   */
+  rGroups?: number[];
 }
 
 /** One G-side random effect term of a RANDOM statement, and its columns in Design.Z. */

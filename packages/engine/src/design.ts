@@ -133,7 +133,6 @@ export function buildDesign(rows: Record<string, Value>[], spec: ModelSpec, opti
       ? options.repeatedLevels.map(String)
       : (classLevels.get(repeatedEffect) as string[]);
   }
-  const subjects = buildSubjects(used, blockSubject, repeatedEffect, repeatedLevels);
 
   // ---- G side ----
   const randomTerms: RandomTermColumns[] = [];
@@ -186,6 +185,12 @@ export function buildDesign(rows: Record<string, Value>[], spec: ModelSpec, opti
         zVals[i * nTermsTotal + globalTerm] = value;
       });
     });
+  });
+
+  const subjects = buildSubjects(used, blockSubject, repeatedEffect, repeatedLevels, {
+    zColumns: spec.random.length > 0 ? zCols : undefined,
+    termsPerRow: nTermsTotal,
+    gSubject: spec.subject ? spec.random.find((r) => r.subject !== undefined && r.subject !== spec.subject)?.subject : undefined,
   });
 
   const design: Design = {
@@ -327,37 +332,87 @@ function findAliasedColumns(cols: Float64Array[], n: number): boolean[] {
   return aliased;
 }
 
+/**
+ * The blocks of V. Rows of one R-side subject (`subject`) share a block; so do rows that share a
+ * G-side column (a random effect of a site spans its patients; a RANDOM effect without SUBJECT=
+ * spans whatever rows share its level). Each block is a connected component of those links: usually
+ * one subject, else several R-subjects, told apart by `rGroups` (R entries between them are 0).
+ * R positions are the repeated effect's level, or the order of the row within its R-subject.
+ */
 function buildSubjects(
   used: Record<string, Value>[],
   subject: string | undefined,
   repeatedEffect: string | undefined,
   repeatedLevels: string[] | undefined,
+  g: { zColumns?: Int32Array; termsPerRow: number; gSubject?: string },
 ): SubjectBlock[] {
-  const blocks: SubjectBlock[] = [];
-  const byId = new Map<string, SubjectBlock>();
+  const n = used.length;
+  const rKey = (row: Record<string, Value>) => (subject ? levelText(row[subject]) : '');
+  // union-find over rows
+  const parent = Int32Array.from({ length: n }, (_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  const union = (a: number, b: number) => {
+    const ra = find(a), rb = find(b);
+    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
+  };
+  const firstOfKey = new Map<string, number>();
+  used.forEach((row, i) => {
+    const k = rKey(row);
+    const f = firstOfKey.get(k);
+    if (f === undefined) firstOfKey.set(k, i);
+    else union(f, i);
+  });
+  if (g.zColumns && g.termsPerRow > 0) {
+    const firstOfColumn = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      for (let t = 0; t < g.termsPerRow; t++) {
+        const c = g.zColumns[i * g.termsPerRow + t];
+        const f = firstOfColumn.get(c);
+        if (f === undefined) firstOfColumn.set(c, i);
+        else union(f, i);
+      }
+    }
+  }
+
+  type Building = SubjectBlock & { keys: Map<string, number>; counts: number[]; used: Set<string> };
+  const blocks: Building[] = [];
+  const blockOf = new Map<number, Building>();
   const levelIndex = repeatedLevels ? new Map(repeatedLevels.map((l, i) => [l, i])) : undefined;
   used.forEach((row, i) => {
-    const id = subject ? levelText(row[subject]) : '';
-    let block = byId.get(id);
+    const root = find(i);
+    let block = blockOf.get(root);
     if (!block) {
-      block = { id, rows: [], positions: [] };
-      byId.set(id, block);
+      block = { id: rKey(row), rows: [], positions: [], rGroups: [], keys: new Map(), counts: [], used: new Set() };
+      if (g.gSubject) block.id = levelText(row[g.gSubject]);
+      blockOf.set(root, block);
       blocks.push(block);
+    }
+    const k = rKey(row);
+    let group = block.keys.get(k);
+    if (group === undefined) {
+      block.keys.set(k, (group = block.keys.size));
+      block.counts.push(0);
     }
     let position: number;
     if (repeatedEffect && levelIndex) {
       const lv = levelText(row[repeatedEffect]);
       position = levelIndex.get(lv) as number;
-      if (block.positions.includes(position)) {
+      if (block.used.has(`${group}\u0000${position}`)) {
         throw new DesignError(
-          `${subject ? `subject ${subject}=${id}` : 'the data'} has two rows with ${repeatedEffect}=${lv}: the repeated effect must identify each observation within a subject`,
+          `${subject ? `subject ${subject}=${k}` : 'the data'} has two rows with ${repeatedEffect}=${lv}: the repeated effect must identify each observation within a subject`,
         );
       }
+      block.used.add(`${group}\u0000${position}`);
     } else {
-      position = block.rows.length;
+      position = block.counts[group]!;
     }
+    block.counts[group]!++;
     block.rows.push(i);
     block.positions.push(position);
+    block.rGroups!.push(group);
   });
-  return blocks;
+  return blocks.map(({ id, rows, positions, rGroups, keys }) => (keys.size > 1 ? { id, rows, positions, rGroups } : { id, rows, positions }));
 }

@@ -37,6 +37,7 @@ import {
   effectTerm,
   fixedTerms,
   hasGSide,
+  hasRSide,
   literalText,
   literalValue,
   repeatedLevels,
@@ -80,6 +81,7 @@ export const Codes = {
   derivedNotAllowed: 'derived-not-allowed',
   dfVariant: 'df-variant',
   predictRandom: 'predict-random',
+  dfNotAvailable: 'df-not-available',
   untrusted: 'untrusted',
   internal: 'internal',
 } as const;
@@ -484,6 +486,13 @@ class FileCheck {
       this.report('error', 'Kenward-Roger df need a REML fit (as in SAS and pbkrtest): remove `method ML` or choose another df method', m.df, { property: 'method' }, Codes.dfVariant);
     }
     this.checkPredict(m);
+    // between-within splits df by subject: not defined here when a random effect spans several R-side subjects
+    if (m.df?.method === 'between-within' && subject && hasRSide(m)) {
+      const spanning = m.randoms.find((r) => !r.subjectOnly && r.effects.length > 0 && r.subject?.column !== subject);
+      if (spanning) {
+        this.report('error', `df between-within is not available when a random effect spans several ${subject} subjects (${spanning.subject ? `random … by ${spanning.subject.column}` : 'a random effect without `by`'}): use containment (the default with random effects), satterthwaite or kenward-roger`, m.df, { property: 'method' }, Codes.dfNotAvailable);
+      }
+    }
     // random intercept with an R-side structure that already contains the between-subject variance
     this.checkRandomIntercept(m, subject);
     if (!this.data) return;

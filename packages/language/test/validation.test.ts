@@ -335,6 +335,16 @@ describe('diagnostics', () => {
     expect(word).toBe('kenward-roger');
   });
 
+  it('df between-within with a random effect that spans several subjects', async () => {
+    const text = MINI('    repeated visit\n    random intercept by sex\n    cov CS\n    df between-within');
+    const { d, word } = await one(text, 'df-not-available');
+    expect(d.message).toBe(
+      'df between-within is not available when a random effect spans several patient subjects (random … by sex): use containment (the default with random effects), satterthwaite or kenward-roger',
+    );
+    expect(d.severity).toBe(E);
+    expect(word).toBe('between-within');
+  });
+
   it('predict random effects without a G-side random effect', async () => {
     const text = MINI('    repeated visit\n    cov UN\n    predict random effects');
     const { d, word } = await one(text, 'predict-random');

@@ -21,6 +21,12 @@ export interface ModelParameter {
 export interface BlockLayout {
   /** R-matrix position of each row */
   positions: number[];
+  /**
+   * R-side subject of each row, when the block holds several (a RANDOM effect spanning several
+   * REPEATED subjects, e.g. sites over patients): R entries between different R-subjects are 0.
+   * Undefined: one R-subject.
+   */
+  rGroups?: number[];
   /** the block's rows of Z restricted to the columns it uses: m x localColumns.length, row-major */
   zLocal: Float64Array;
   /** global Z column of each local column */
@@ -41,7 +47,7 @@ export class CovarianceModel {
   ) {
     const dimension = design.repeatedLevels
       ? design.repeatedLevels.length
-      : design.subjects.reduce((m, s) => Math.max(m, s.rows.length), 0);
+      : design.subjects.reduce((m, s) => s.positions.reduce((mm, x) => Math.max(mm, x + 1), m), 0);
     this.residual = residualStructure(structure, dimension);
     this.random = spec.random.length > 0 ? new RandomEffectsCovariance(design, spec.random) : null;
     this.gSize = this.random?.size ?? 0;
@@ -83,7 +89,10 @@ export class CovarianceModel {
     const V = new Float64Array(m * m);
     const rt = this.residualTheta(theta);
     const pos = layout.positions;
-    for (let a = 0; a < m; a++) for (let b = 0; b <= a; b++) V[a * m + b] = V[b * m + a] = this.residual.entry(rt, pos[a], pos[b]);
+    const rg = layout.rGroups;
+    for (let a = 0; a < m; a++) {
+      for (let b = 0; b <= a; b++) V[a * m + b] = V[b * m + a] = rg && rg[a] !== rg[b] ? 0 : this.residual.entry(rt, pos[a], pos[b]);
+    }
     if (this.random) {
       const g = layout.localColumns.length;
       const Z = layout.zLocal;
@@ -125,8 +134,10 @@ export class CovarianceModel {
     }
     const rt = this.residualTheta(theta);
     const pos = layout.positions;
+    const rg = layout.rGroups;
     for (let a = 0; a < m; a++) {
       for (let b = 0; b <= a; b++) {
+        if (rg && rg[a] !== rg[b]) continue;
         this.residual.entryGradient(rt, pos[a], pos[b], (k, v) => {
           const D = get(this.gSize + k);
           D[a * m + b] += v;
@@ -144,9 +155,11 @@ export class CovarianceModel {
     const map = new Map<number, { k: number; l: number; matrix: Float64Array }>();
     const rt = this.residualTheta(theta);
     const pos = layout.positions;
+    const rg = layout.rGroups;
     const size = this.size;
     for (let a = 0; a < m; a++) {
       for (let b = 0; b <= a; b++) {
+        if (rg && rg[a] !== rg[b]) continue;
         this.residual.entrySecond(rt, pos[a], pos[b], (k, l, v) => {
           const kk = this.gSize + k;
           const ll = this.gSize + l;

@@ -154,7 +154,19 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
     keptColumns.forEach((d, j) => covBeta.set(c, d, ev.C[i * p + j]));
   });
 
-  const subjects = spec.subject || spec.random.some((r) => r.subject) ? design.subjects.length : 1;
+  // SAS processes the data by subjects only when every RANDOM statement has SUBJECT= (or there is none)
+  const bySubjects = Boolean(spec.subject || spec.random.some((r) => r.subject)) && spec.random.every((r) => r.subject);
+  const subjects = bySubjects ? design.subjects.length : 1;
+  if (design.subjects.some((b) => b.rGroups)) {
+    const rSubject = spec.subject ?? 'the REPEATED subject';
+    const spanning = spec.random.filter((r) => r.subject !== spec.subject).map((r) => (r.subject ? `by ${r.subject}` : r.terms.map((t) => t.join('*') || 'intercept').join(', ')));
+    notes.push({
+      severity: 'info',
+      message:
+        `random effects (${spanning.join('; ')}) span several ${rSubject} subjects: V is block-diagonal by ${bySubjects ? 'their subject' : 'the groups they connect'} ` +
+        `(${design.subjects.length} blocks), with R = 0 between different ${rSubject} subjects. Dimensions count ${bySubjects ? 'those blocks' : '1 subject'} and BIC uses ${bySubjects ? 'that count' : 'the levels of the first random effect'}, as SAS documents; these counts are not checked against SAS output.`,
+    });
+  }
   const qEffective = q - bounded.length;
   const ic = informationCriteria(ev.minus2ll, spec.method, qEffective, p, design, subjects);
 

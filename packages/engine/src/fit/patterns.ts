@@ -240,7 +240,8 @@ export function blockLayouts(design: Design): BlockLayout[] {
   const T = design.randomTerms.length;
   const owner = new Map<number, number>();
   return design.subjects.map((s, bi) => {
-    if (T === 0 || !design.zEntries) return { positions: s.positions, zLocal: new Float64Array(0), localColumns: [] };
+    const rGroups = s.rGroups ? { rGroups: s.rGroups } : {};
+    if (T === 0 || !design.zEntries) return { positions: s.positions, zLocal: new Float64Array(0), localColumns: [], ...rGroups };
     const { columns, values } = design.zEntries;
     const set = new Set<number>();
     for (const r of s.rows) for (let t = 0; t < T; t++) set.add(columns[r * T + t]);
@@ -260,7 +261,7 @@ export function blockLayouts(design: Design): BlockLayout[] {
     s.rows.forEach((r, a) => {
       for (let t = 0; t < T; t++) zLocal[a * g + (index.get(columns[r * T + t]) as number)] += values[r * T + t];
     });
-    return { positions: s.positions, zLocal, localColumns };
+    return { positions: s.positions, zLocal, localColumns, ...rGroups };
   });
 }
 
@@ -278,7 +279,7 @@ export function buildPatterns(
 ): PatternData[] {
   const groups = new Map<string, number[]>();
   layouts.forEach((L, b) => {
-    let key = L.positions.join(',');
+    let key = L.positions.join(',') + (L.rGroups ? '|r' + L.rGroups.join(',') : '');
     if (gParameterOf && L.localColumns.length > 0) {
       const g = L.localColumns.length;
       const gp: number[] = [];

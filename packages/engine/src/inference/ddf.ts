@@ -168,6 +168,9 @@ export function denominatorDf(
       if (!context.hasSubjects) {
         notes.push('DDFM=BETWITHIN needs subjects; residual df used');
         termDf = design.terms.map(() => residualDf(design));
+      } else if (design.subjects.some((s) => s.rGroups)) {
+        // SAS's rule for which subject splits the df when RANDOM and REPEATED subjects differ is not documented here
+        throw new Error('df between-within is not implemented when random effects span several subjects (random … by site with subject patient): use df containment (the default with random effects), satterthwaite or kenward-roger');
       } else {
         const unException = context.repeatedType === 'UN' && !context.hasRandom;
         const bw = betweenWithinDf(design, { rSideUnstructuredOnly: unException });
