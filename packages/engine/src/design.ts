@@ -377,42 +377,56 @@ function buildSubjects(
     }
   }
 
-  type Building = SubjectBlock & { keys: Map<string, number>; counts: number[]; used: Set<string> };
-  const blocks: Building[] = [];
-  const blockOf = new Map<number, Building>();
+  // one pass: each row's block (component), its R-subject's index within the block, and its position
   const levelIndex = repeatedLevels ? new Map(repeatedLevels.map((l, i) => [l, i])) : undefined;
+  const rIndexOfKey = new Map<string, number>();
+  const blockOfRoot = new Map<number, number>();
+  const blocks: SubjectBlock[] = [];
+  const groupsIn: number[] = []; // R-subjects per block
+  const localGroup: number[] = []; // per R-subject: its index within its block
+  const countOf: number[] = []; // per R-subject: rows so far
+  const rowGroup = new Int32Array(n);
+  const dimension = repeatedLevels?.length ?? 0;
+  const seen = dimension > 0 ? new Uint8Array(firstOfKey.size * dimension) : undefined; // (R-subject, level) pairs taken
   used.forEach((row, i) => {
     const root = find(i);
-    let block = blockOf.get(root);
-    if (!block) {
-      block = { id: rKey(row), rows: [], positions: [], rGroups: [], keys: new Map(), counts: [], used: new Set() };
-      if (g.gSubject) block.id = levelText(row[g.gSubject]);
-      blockOf.set(root, block);
-      blocks.push(block);
+    let b = blockOfRoot.get(root);
+    if (b === undefined) {
+      b = blocks.length;
+      blockOfRoot.set(root, b);
+      blocks.push({ id: g.gSubject ? levelText(row[g.gSubject]) : rKey(row), rows: [], positions: [] });
+      groupsIn.push(0);
     }
     const k = rKey(row);
-    let group = block.keys.get(k);
-    if (group === undefined) {
-      block.keys.set(k, (group = block.keys.size));
-      block.counts.push(0);
+    let r = rIndexOfKey.get(k);
+    if (r === undefined) {
+      r = rIndexOfKey.size;
+      rIndexOfKey.set(k, r);
+      localGroup.push(groupsIn[b]!++);
+      countOf.push(0);
     }
     let position: number;
     if (repeatedEffect && levelIndex) {
       const lv = levelText(row[repeatedEffect]);
       position = levelIndex.get(lv) as number;
-      if (block.used.has(`${group}\u0000${position}`)) {
+      const key = r * dimension + position;
+      if (seen![key]) {
         throw new DesignError(
           `${subject ? `subject ${subject}=${k}` : 'the data'} has two rows with ${repeatedEffect}=${lv}: the repeated effect must identify each observation within a subject`,
         );
       }
-      block.used.add(`${group}\u0000${position}`);
+      seen![key] = 1;
     } else {
-      position = block.counts[group]!;
+      position = countOf[r]!;
     }
-    block.counts[group]!++;
-    block.rows.push(i);
-    block.positions.push(position);
-    block.rGroups!.push(group);
+    countOf[r]!++;
+    blocks[b]!.rows.push(i);
+    blocks[b]!.positions.push(position);
+    rowGroup[i] = localGroup[r]!;
   });
-  return blocks.map(({ id, rows, positions, rGroups, keys }) => (keys.size > 1 ? { id, rows, positions, rGroups } : { id, rows, positions }));
+  // rGroups only where a block holds several R-subjects
+  blocks.forEach((block, b) => {
+    if (groupsIn[b]! > 1) block.rGroups = block.rows.map((i) => rowGroup[i]!);
+  });
+  return blocks;
 }
