@@ -36,6 +36,8 @@ export interface RepeatedSpec {
   effect?: string;
   /** Structure used when no selection is asked for. */
   type: CovarianceType;
+  /** TYPE=TOEP(q): a banded Toeplitz with q bands (lags 0..q-1; larger lags 0). Default: all lags. */
+  toeplitzBands?: number;
   /** `select cov CS, AR1, UN by BIC`: fit each, keep the smallest criterion. */
   candidates?: CovarianceType[];
   criterion?: InformationCriterion;

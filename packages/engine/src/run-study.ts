@@ -125,7 +125,8 @@ export function runModel(rows: Row[], planned: PlannedModel, observationsRead = 
 function describeCovariance(spec: PlannedModel['spec'], fit: FitResult): string {
   const parts: string[] = [];
   if (spec.random.length > 0) parts.push(spec.random.map((r) => (r.type === 'UN' ? 'Unstructured G' : 'Variance Components')).join(', '));
-  if (spec.repeated || spec.random.length === 0) parts.push(structureLabel(fit.structure));
+  const bands = fit.structure === 'TOEP' ? spec.repeated?.toeplitzBands : undefined;
+  if (spec.repeated || spec.random.length === 0) parts.push(structureLabel(fit.structure) + (bands ? `(${bands})` : ''));
   return parts.join(' + ');
 }
 

@@ -100,4 +100,18 @@ describe('parameter names in SAS order (SAS-CONVENTIONS.md section 4 and the bri
     expect(names('ARH1', 2)).toEqual(['Var(1)', 'Var(2)', 'ARH(1)']);
     expect(names('VC', 2)).toEqual(['Residual']);
   });
+
+  it('TOEP(q): a banded Toeplitz has lags 0..q-1 and zero beyond (SAS line-source example: TOEP(4) over 12 positions)', () => {
+    const toep4 = residualStructure('TOEP', 12, { toeplitzBands: 4 });
+    expect(toep4.parameters.map((p) => p.name)).toEqual(['TOEP(2)', 'TOEP(3)', 'TOEP(4)', 'Residual']);
+    const theta = [0.1, 0.2, -0.3, 1];
+    expect(toep4.entry(theta, 5, 5)).toBe(1);
+    expect(toep4.entry(theta, 2, 5)).toBe(-0.3);
+    expect(toep4.entry(theta, 1, 5)).toBe(0);
+    const touched: number[] = [];
+    toep4.entryGradient(theta, 0, 9, (k) => touched.push(k));
+    expect(touched).toEqual([]);
+    // more bands than positions is the full Toeplitz
+    expect(residualStructure('TOEP', 3, { toeplitzBands: 9 }).parameters.map((p) => p.name)).toEqual(['TOEP(2)', 'TOEP(3)', 'Residual']);
+  });
 });

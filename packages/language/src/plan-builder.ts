@@ -136,6 +136,7 @@ export function plannedModel(m: EffectiveModel, studySubject: string | undefined
     };
   } else if (m.cov) {
     repeated = { effect: rep, type: isCovType(m.cov.type.name) ? m.cov.type.name : 'VC' };
+    if (m.cov.type.bands !== undefined) repeated.toeplitzBands = m.cov.type.bands;
   } else if (rep) {
     repeated = { effect: rep, type: 'VC' };
   }

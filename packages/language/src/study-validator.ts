@@ -82,6 +82,7 @@ export const Codes = {
   dfVariant: 'df-variant',
   predictRandom: 'predict-random',
   dfNotAvailable: 'df-not-available',
+  covBands: 'cov-bands',
   untrusted: 'untrusted',
   internal: 'internal',
 } as const;
@@ -471,6 +472,14 @@ class FileCheck {
     if (m.cov) this.checkCovType(m.cov.type, COVARIANCE_TYPES, 'an R-side structure');
     if (m.select) for (const c of m.select.candidates) this.checkCovType(c, COVARIANCE_TYPES, 'an R-side structure');
     for (const r of m.randoms) if (r.type) this.checkCovType(r.type, ['VC', 'UN'], 'a random-effects structure');
+    // TOEP(q): a banded Toeplitz, only as the R-side structure of `cov`
+    const banded = [m.cov?.type, ...(m.select?.candidates ?? []), ...m.randoms.map((r) => r.type)].filter((t) => t?.bands !== undefined);
+    for (const t of banded) {
+      if (!t) continue;
+      if (t.name !== 'TOEP') this.report('error', `only TOEP takes a number of bands (TOEP(4)); ${t.name}(${t.bands}) is not a structure`, t, { property: 'bands' }, Codes.covBands);
+      else if (t !== m.cov?.type) this.report('error', 'a banded Toeplitz is given with `cov TOEP(q)`; `select cov` and `random … type` take structures without bands', t, { property: 'bands' }, Codes.covBands);
+      else if (!Number.isInteger(t.bands) || t.bands! < 1) this.report('error', `TOEP(q) needs a whole number of bands q >= 1, not ${t.bands}`, t, { property: 'bands' }, Codes.covBands);
+    }
     if (!subject) {
       const needs = m.cov ?? m.select ?? m.randoms.find((r) => r.subjectOnly);
       if (needs) {

@@ -106,6 +106,11 @@ describe('buildPlan', () => {
     expect(p.models[0].spec.randomSolution).toBeUndefined();
   });
 
+  it('cov TOEP(4) is a banded Toeplitz', async () => {
+    const p = await plan(HEAD + 'model a {\n    outcome bdi\n    repeated visit\n    cov TOEP(4)\n}');
+    expect(p.models[0].spec.repeated).toEqual({ effect: 'visit', type: 'TOEP', toeplitzBands: 4 });
+  });
+
   it('predict random effects asks the engine for the solution for random effects', async () => {
     const p = await plan(HEAD + 'model a {\n    outcome bdi\n    covariate week\n    random intercept by patient\n    predict random effects\n}');
     expect(p.models[0].spec.randomSolution).toBe(true);

@@ -345,6 +345,16 @@ describe('diagnostics', () => {
     expect(word).toBe('between-within');
   });
 
+  it('a number of bands on a structure other than TOEP, and on a select candidate', async () => {
+    const a = await one(MINI('    repeated visit\n    cov UN(3)'), 'cov-bands');
+    expect(a.d.message).toBe('only TOEP takes a number of bands (TOEP(4)); UN(3) is not a structure');
+    expect(a.word).toBe('3');
+    const b = await one(MINI('    repeated visit\n    select cov CS, TOEP(2) by BIC'), 'cov-bands');
+    expect(b.d.message).toBe('a banded Toeplitz is given with `cov TOEP(q)`; `select cov` and `random … type` take structures without bands');
+    const ok = await check(MINI('    repeated visit\n    cov TOEP(3)'));
+    expect(byCode(ok.diagnostics, 'cov-bands')).toEqual([]);
+  });
+
   it('predict random effects without a G-side random effect', async () => {
     const text = MINI('    repeated visit\n    cov UN\n    predict random effects');
     const { d, word } = await one(text, 'predict-random');

@@ -48,7 +48,7 @@ export class CovarianceModel {
     const dimension = design.repeatedLevels
       ? design.repeatedLevels.length
       : design.subjects.reduce((m, s) => s.positions.reduce((mm, x) => Math.max(mm, x + 1), m), 0);
-    this.residual = residualStructure(structure, dimension);
+    this.residual = residualStructure(structure, dimension, { toeplitzBands: spec.repeated?.toeplitzBands });
     this.random = spec.random.length > 0 ? new RandomEffectsCovariance(design, spec.random) : null;
     this.gSize = this.random?.size ?? 0;
     const gParams: ModelParameter[] = (this.random?.parameters ?? []).map((p) => ({ ...p, side: 'G' as const }));

@@ -114,30 +114,41 @@ export class UnstructuredCovariance implements ResidualStructure {
   }
 }
 
-/** Toeplitz: one covariance per lag; "TOEP(2)".."TOEP(t)" are lags 1..t-1, "Residual" is lag 0. */
+/**
+ * Toeplitz: one covariance per lag; "TOEP(2)".."TOEP(q)" are lags 1..q-1, "Residual" is lag 0.
+ * With q bands (SAS TYPE=TOEP(q)) lags of q or more have covariance 0; by default q = t, every lag.
+ */
 export class ToeplitzCovariance implements ResidualStructure {
   readonly type: CovarianceType = 'TOEP';
-  readonly description = 'Toeplitz';
+  readonly description: string;
   readonly parameters: CovarianceParameter[];
   readonly linear = true;
-  constructor(readonly dimension: number) {
+  readonly bands: number;
+  constructor(
+    readonly dimension: number,
+    bands?: number,
+  ) {
+    this.bands = Math.max(1, Math.min(bands ?? dimension, dimension));
+    this.description = this.bands < dimension ? `Banded Toeplitz (${this.bands})` : 'Toeplitz';
     this.parameters = [];
-    for (let lag = 1; lag < dimension; lag++) this.parameters.push({ name: `TOEP(${lag + 1})`, kind: 'covariance' });
+    for (let lag = 1; lag < this.bands; lag++) this.parameters.push({ name: `TOEP(${lag + 1})`, kind: 'covariance' });
     this.parameters.push({ name: 'Residual', kind: 'variance' });
   }
   private indexOfLag(lag: number): number {
-    return lag === 0 ? this.dimension - 1 : lag - 1;
+    return lag === 0 ? this.bands - 1 : lag - 1;
   }
   entry(theta: ArrayLike<number>, i: number, j: number): number {
-    return theta[this.indexOfLag(Math.abs(i - j))];
+    const lag = Math.abs(i - j);
+    return lag < this.bands ? theta[this.indexOfLag(lag)] : 0;
   }
   entryGradient(_t: ArrayLike<number>, i: number, j: number, visit: (k: number, v: number) => void): void {
-    visit(this.indexOfLag(Math.abs(i - j)), 1);
+    const lag = Math.abs(i - j);
+    if (lag < this.bands) visit(this.indexOfLag(lag), 1);
   }
   entrySecond(): void {}
   identity(): number[] {
-    const t = new Array<number>(this.dimension).fill(0);
-    t[this.dimension - 1] = 1;
+    const t = new Array<number>(this.bands).fill(0);
+    t[this.bands - 1] = 1;
     return t;
   }
 }
@@ -224,7 +235,7 @@ export class HeterogeneousAutoregressiveCovariance extends HeterogeneousCorrelat
   }
 }
 
-export function residualStructure(type: CovarianceType, dimension: number): ResidualStructure {
+export function residualStructure(type: CovarianceType, dimension: number, options: { toeplitzBands?: number } = {}): ResidualStructure {
   switch (type) {
     case 'VC':
       return new VarianceComponentsResidual(dimension);
@@ -235,7 +246,7 @@ export function residualStructure(type: CovarianceType, dimension: number): Resi
     case 'UN':
       return new UnstructuredCovariance(dimension);
     case 'TOEP':
-      return new ToeplitzCovariance(dimension);
+      return new ToeplitzCovariance(dimension, options.toeplitzBands);
     case 'CSH':
       return new HeterogeneousCompoundSymmetryCovariance(dimension);
     case 'ARH1':

@@ -306,11 +306,13 @@ export function isCovStmt(item: unknown): item is CovStmt {
 export interface CovType extends langium.AstNode {
     readonly $container: CovStmt | RandomStmt | SelectCovStmt;
     readonly $type: 'CovType';
+    bands?: number;
     name: string;
 }
 
 export const CovType = {
     $type: 'CovType',
+    bands: 'bands',
     name: 'name'
 } as const;
 
@@ -1103,6 +1105,9 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
         CovType: {
             name: CovType.$type,
             properties: {
+                bands: {
+                    name: CovType.bands
+                },
                 name: {
                     name: CovType.name
                 }
