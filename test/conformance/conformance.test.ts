@@ -8,7 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runStudyFile } from '@study/language';
@@ -134,11 +135,17 @@ function runReport(c: CaseConfig): Promise<StudyReport> {
 
 const studyBin = join(here, '..', '..', 'packages', 'cli', 'bin', 'study.js');
 
-/** `study run --json SPEC` through the built bin (`npm test` builds first): the JSON a user gets. */
-function runCli(c: CaseConfig): StudyReport {
-  const r = spawnSync(process.execPath, [studyBin, 'run', '--json', join(caseDir(c.id), c.spec ?? 'spec.study')], { encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`study run --json exited ${r.status}: ${r.stderr || r.stdout}`);
-  return JSON.parse(r.stdout) as StudyReport;
+/**
+ * `study run --json SPEC` through the built bin (`npm test` builds first): the JSON a user gets.
+ * Asynchronous, so that the test worker stays responsive while the child runs.
+ */
+async function runCli(c: CaseConfig): Promise<StudyReport> {
+  const { stdout } = await promisify(execFile)(process.execPath, [studyBin, 'run', '--json', join(caseDir(c.id), c.spec ?? 'spec.study')], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return JSON.parse(stdout) as StudyReport;
 }
 
 class Comparer {
@@ -359,7 +366,7 @@ describe('conformance: study run --json against SAS and R', () => {
   for (const c of CASES) {
     it(`${c.id}${c.variant ? ` (${c.variant.slice(1)})` : ''}`, async () => {
       const expectedJson = JSON.parse(readFileSync(expectedPath(c), 'utf8')) as Json;
-      const report = runCli(c);
+      const report = await runCli(c);
       const cmp = compareCase(c, expectedJson, report);
       expect(cmp.failures).toEqual([]);
       const inProcess = await runReport(c);

@@ -92,11 +92,8 @@ export interface ResidualsFigure {
   model: string;
   points: { predicted: number; residual: number; subject?: string }[];
   qq: { theoretical: number; sample: number }[];
-  /**
-   * 'conditional': y - X beta - Z gamma (for R-side-only models this is y - X beta);
-   * 'marginal': y - X beta for a model with G-side random effects (their predictions are not subtracted)
-   */
-  residualType?: 'conditional' | 'marginal';
+  /** 'conditional': y - X beta - Z gamma, gamma the EBLUPs (for R-side-only models this is y - X beta) */
+  residualType?: 'conditional';
   /** set when `points` (and `qq`) are thinned from this many residuals (figures.ts MAX_PLOTTED_POINTS) */
   pointsOf?: number;
 }

@@ -11,9 +11,9 @@
  *    LS-mean's df at that level when the model reports LS-means, else n − rank(X).
  *  - Fig. 2A (covariate scatter): at each level, the observed (c, y) pairs and the same prediction as a
  *    line over c's range at that level with its 95% confidence band.
- *  - Residuals: y − Xβ̂ against Xβ̂ and a normal Q-Q plot (theoretical quantiles at R's ppoints).
- *    For a model with only R-side covariance these are the conditional residuals; with G-side random
- *    effects they are marginal (γ̂ is not subtracted) and the figure says so.
+ *  - Residuals: conditional residuals y − Xβ̂ − Zγ̂ against the conditional prediction Xβ̂ + Zγ̂, and a
+ *    normal Q-Q plot (theoretical quantiles at R's ppoints), as SAS's residual panel (with BLUPs) and
+ *    R's residuals(lmer) do. For a model with only R-side covariance Zγ̂ = 0 (y − Xβ̂).
  *  - Fig. 3 (analysis scatter): a correlation's per-subject pairs with the least-squares line
  *    y = a + b x and its 95% confidence band (R: predict(lm, interval = "confidence")).
  *
@@ -36,6 +36,7 @@ import type { PlannedAnalysis } from './plan.js';
 import { levelText } from './data.js';
 import { describeSubjectExpr, subjectValues, type Row } from './prepare.js';
 import { normalCdf, studentTQuantile } from './distributions/central.js';
+import { randomEffectsFitted } from './inference/random-solution.js';
 
 /** Everything a model's figures are computed from. */
 export interface FittedModel {
@@ -308,22 +309,22 @@ export function covariateScatterFigure(m: FittedModel, covariate: string): Covar
 export function residualsFigure(m: FittedModel): ResidualsFigure {
   const { design, fit } = m;
   const points: ResidualsFigure['points'] = [];
+  const zGamma = randomEffectsFitted(design, fit);
   for (let i = 0; i < design.n; i++) {
-    let predicted = 0;
+    let predicted = zGamma[i]!;
     for (let j = 0; j < design.columns.length; j++) predicted += design.X.get(i, j) * fit.beta[j]!;
     const subject = rowSubject(m, i);
     points.push({ predicted, residual: design.y[i]! - predicted, ...(subject !== undefined ? { subject } : {}) });
   }
   const sorted = points.map((p) => p.residual).sort((a, b) => a - b);
   const qq = thinSorted(ppoints(sorted.length).map((p, k) => ({ theoretical: normalQuantile(p), sample: sorted[k]! })));
-  const gSide = design.Z !== undefined && design.randomTerms.length > 0;
   const shown = thin(points);
   return {
     kind: 'residuals',
     model: m.report.name,
     points: shown,
     qq,
-    residualType: gSide ? 'marginal' : 'conditional',
+    residualType: 'conditional',
     ...(shown.length < points.length ? { pointsOf: points.length } : {}),
   };
 }

@@ -9,11 +9,15 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildDesign } from '../src/design.js';
 import { fitModel } from '../src/fit/index.js';
-import { randomEffectsSolution } from '../src/inference/index.js';
+import { randomEffectsFitted, randomEffectsSolution } from '../src/inference/index.js';
+import { residualsFigure } from '../src/figures.js';
+import type { Design } from '../src/design-types.js';
+import type { FitResult } from '../src/fit/index.js';
+import type { ModelReport } from '../src/results.js';
 import type { ModelSpec } from '../src/model-spec.js';
 import { expectClose, loadCase } from './fit-helpers.js';
 
-interface RefCase { covparms: number[]; minus2reml: number; df_containment: number; term: string[]; level: string[]; estimate: number[]; se: number[] }
+interface RefCase { fitted: number[]; rows: number[]; covparms: number[]; minus2reml: number; df_containment: number; term: string[]; level: string[]; estimate: number[]; se: number[] }
 const ref = JSON.parse(readFileSync(new URL('./fixtures/random-solution.json', import.meta.url), 'utf8')) as { cases: Record<string, RefCase> };
 
 const base = { intercept: true, method: 'REML', ddfm: 'containment', estimates: [], lsmeans: [], randomSolution: true } as const;
@@ -30,6 +34,24 @@ function check(r: RefCase, rows: ReturnType<typeof randomEffectsSolution>, key: 
     expect(row!.df).toBe(r.df_containment);
     expect(row!.t).toBeCloseTo(row!.estimate / row!.se, 12);
   });
+}
+
+/** Conditional fitted values Xβ̂ + Zγ̂ and the residual figure, against R's X beta + Z gamma (fitted(lmer)). */
+function checkConditional(r: RefCase, design: Design, fit: FitResult, rows: Record<string, unknown>[]) {
+  const zg = randomEffectsFitted(design, fit);
+  expect(design.n).toBe(r.fitted.length);
+  const scale = Math.max(...r.fitted.map(Math.abs));
+  const figure = residualsFigure({ rows: rows as never, design, fit, report: { name: 'm' } as ModelReport });
+  expect(figure.residualType).toBe('conditional');
+  for (let i = 0; i < design.n; i++) {
+    // R's rows are 1-based numbers of data.csv rows; the design's used rows map to data rows by sourceRows
+    expect(design.sourceRows[i]! + 1).toBe(r.rows[i]);
+    let xb = 0;
+    for (let j = 0; j < design.columns.length; j++) xb += design.X.get(i, j) * fit.beta[j]!;
+    expectClose(xb + zg[i]!, r.fitted[i]!, { rel: 1e-6, abs: 1e-7 * scale }, `fitted[${i}]`);
+    expectClose(figure.points[i]!.predicted, r.fitted[i]!, { rel: 1e-6, abs: 1e-7 * scale }, `figure predicted[${i}]`);
+    expectClose(figure.points[i]!.residual, design.y[i]! - r.fitted[i]!, { abs: 1e-6 * scale }, `figure residual[${i}]`);
+  }
 }
 
 describe('solution for random effects', () => {
@@ -49,6 +71,7 @@ describe('solution for random effects', () => {
       const [a, b] = level.split(':');
       return `A*Block||${JSON.stringify({ A: a, Block: b })}`;
     });
+    checkConditional(r, design, fit, rows);
   });
 
   it('sleepstudy with missing days: intercept and slope per subject, UN G', () => {
@@ -62,6 +85,7 @@ describe('solution for random effects', () => {
     const fit = fitModel(design, spec, undefined, { start: r.covparms });
     expectClose(fit.minus2ll, r.minus2reml, { abs: 1e-5 }, '-2RLL');
     check(r, randomEffectsSolution(design, fit, 'containment'), (term, level) => `${term}|Subject ${level}|{}`);
+    checkConditional(r, design, fit, rows);
   });
 
   it('is refused for df methods whose t tests it does not define', () => {

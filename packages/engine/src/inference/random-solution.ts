@@ -21,9 +21,62 @@ import type { RandomSolutionRow } from '../results.js';
 import { studentTTwoSidedP } from '../distributions/central.js';
 import { containmentDf, residualDf } from './ddf.js';
 
+type FitPieces = Pick<FitResult, 'beta' | 'covBeta' | 'theta' | 'covarianceModel' | 'layouts' | 'blockInverse'>;
+
+/**
+ * Zγ̂ for every used row (0 without G-side effects): what the conditional fitted values Xβ̂ + Zγ̂ add
+ * to the marginal ones (R: fitted(lmer) − X fixef).
+ */
+export function randomEffectsFitted(design: Design, fit: FitPieces): Float64Array {
+  const out = new Float64Array(design.n);
+  const random = fit.covarianceModel.random;
+  if (!random || !design.zColumns) return out;
+  const p = design.columns.length;
+  design.subjects.forEach((block, i) => {
+    const layout = fit.layouts[i]!;
+    const cols = layout.localColumns;
+    const g = cols.length;
+    if (g === 0) return;
+    const m = block.rows.length;
+    const Vinv = fit.blockInverse(i);
+    const Z = layout.zLocal;
+    // w = V^-1 (y - X beta), then gamma = G Z' w and Z gamma
+    const resid = new Float64Array(m);
+    block.rows.forEach((row, r) => {
+      let xb = 0;
+      for (let j = 0; j < p; j++) xb += design.X.get(row, j) * fit.beta[j]!;
+      resid[r] = design.y[row]! - xb;
+    });
+    const w = new Float64Array(m);
+    for (let r = 0; r < m; r++) {
+      let s = 0;
+      for (let k = 0; k < m; k++) s += Vinv.get(r, k) * resid[k]!;
+      w[r] = s;
+    }
+    const zw = new Float64Array(g);
+    for (let a = 0; a < g; a++) {
+      let s = 0;
+      for (let r = 0; r < m; r++) s += Z[r * g + a]! * w[r]!;
+      zw[a] = s;
+    }
+    const gamma = new Float64Array(g);
+    for (let a = 0; a < g; a++) {
+      let s = 0;
+      for (let b = 0; b < g; b++) s += random.entry(fit.theta, cols[a]!, cols[b]!) * zw[b]!;
+      gamma[a] = s;
+    }
+    block.rows.forEach((row, r) => {
+      let s = 0;
+      for (let a = 0; a < g; a++) s += Z[r * g + a]! * gamma[a]!;
+      out[row] = s;
+    });
+  });
+  return out;
+}
+
 export function randomEffectsSolution(
   design: Design,
-  fit: Pick<FitResult, 'beta' | 'covBeta' | 'theta' | 'covarianceModel' | 'layouts' | 'blockInverse'>,
+  fit: FitPieces,
   ddfm: DfMethod,
 ): RandomSolutionRow[] {
   const random = fit.covarianceModel.random;

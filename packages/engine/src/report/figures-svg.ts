@@ -62,7 +62,7 @@ export function figureTitle(figure: Figure): string {
     case 'analysis-scatter':
       return figure.title;
     case 'residuals':
-      return `${figure.residualType === 'marginal' ? 'Marginal' : 'Conditional'} residuals of model ${figure.model}`;
+      return `Conditional residuals of model ${figure.model}`;
   }
 }
 

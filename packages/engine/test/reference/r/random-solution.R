@@ -27,6 +27,8 @@ mme <- function(m) {
   GZV <- G %*% t(Z) %*% Vinv
   pev <- G - GZV %*% Z %*% G + GZV %*% X %*% covb %*% t(X) %*% t(GZV)
   list(names = colnames(Z), estimate = as.vector(blup), se = sqrt(diag(pev)),
+       ## conditional fitted values X beta + Z gamma of the rows used (R: fitted(m)), and those rows' numbers in data.csv
+       fitted = as.vector(X %*% beta + Z %*% blup), rows = as.integer(rownames(model.frame(m))),
        minus2reml = REMLcrit(m), df_containment = nrow(X) - qr(cbind(X, Z))$rank)
 }
 
