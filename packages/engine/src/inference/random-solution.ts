@@ -23,86 +23,30 @@ import { containmentDf, residualDf } from './ddf.js';
 
 type FitPieces = Pick<FitResult, 'beta' | 'covBeta' | 'theta' | 'covarianceModel' | 'layouts' | 'blockInverse'>;
 
-/**
- * Zγ̂ for every used row (0 without G-side effects): what the conditional fitted values Xβ̂ + Zγ̂ add
- * to the marginal ones (R: fitted(lmer) − X fixef).
- */
-export function randomEffectsFitted(design: Design, fit: FitPieces): Float64Array {
-  const out = new Float64Array(design.n);
-  const random = fit.covarianceModel.random;
-  if (!random || !design.zColumns) return out;
-  const p = design.columns.length;
-  design.subjects.forEach((block, i) => {
-    const layout = fit.layouts[i]!;
-    const cols = layout.localColumns;
-    const g = cols.length;
-    if (g === 0) return;
-    const m = block.rows.length;
-    const Vinv = fit.blockInverse(i);
-    const Z = layout.zLocal;
-    // w = V^-1 (y - X beta), then gamma = G Z' w and Z gamma
-    const resid = new Float64Array(m);
-    block.rows.forEach((row, r) => {
-      let xb = 0;
-      for (let j = 0; j < p; j++) xb += design.X.get(row, j) * fit.beta[j]!;
-      resid[r] = design.y[row]! - xb;
-    });
-    const w = new Float64Array(m);
-    for (let r = 0; r < m; r++) {
-      let s = 0;
-      for (let k = 0; k < m; k++) s += Vinv.get(r, k) * resid[k]!;
-      w[r] = s;
-    }
-    const zw = new Float64Array(g);
-    for (let a = 0; a < g; a++) {
-      let s = 0;
-      for (let r = 0; r < m; r++) s += Z[r * g + a]! * w[r]!;
-      zw[a] = s;
-    }
-    const gamma = new Float64Array(g);
-    for (let a = 0; a < g; a++) {
-      let s = 0;
-      for (let b = 0; b < g; b++) s += random.entry(fit.theta, cols[a]!, cols[b]!) * zw[b]!;
-      gamma[a] = s;
-    }
-    block.rows.forEach((row, r) => {
-      let s = 0;
-      for (let a = 0; a < g; a++) s += Z[r * g + a]! * gamma[a]!;
-      out[row] = s;
-    });
-  });
-  return out;
+/** One subject block's EBLUPs: the block's G columns, G_i, GA = G_i Z_i' V_i^-1 (g x m) and gamma_i. */
+interface BlockBlup {
+  columns: number[];
+  G: Float64Array;
+  GA: Float64Array;
+  gamma: Float64Array;
 }
 
-export function randomEffectsSolution(
-  design: Design,
-  fit: FitPieces,
-  ddfm: DfMethod,
-): RandomSolutionRow[] {
+/** The EBLUPs of every block that has G-side columns (undefined for the others). */
+function blockBlups(design: Design, fit: FitPieces): (BlockBlup | undefined)[] {
   const random = fit.covarianceModel.random;
   if (!random || !design.zColumns) return [];
-  if (ddfm !== 'containment' && ddfm !== 'residual') {
-    throw new Error(`the solution for random effects is computed with df containment or residual, not ${ddfm}`);
-  }
-  const df = ddfm === 'containment' ? containmentDf(design).residual : residualDf(design);
   const p = design.columns.length;
-  const X = design.X;
-  const rows: RandomSolutionRow[] = [];
-
-  design.subjects.forEach((block, i) => {
+  return design.subjects.map((block, i) => {
     const layout = fit.layouts[i]!;
-    const cols = layout.localColumns;
-    const g = cols.length;
-    if (g === 0) return;
+    const columns = layout.localColumns;
+    const g = columns.length;
+    if (g === 0) return undefined;
     const m = block.rows.length;
     const Vinv = fit.blockInverse(i);
     const Z = layout.zLocal; // m x g, row-major
-
-    // G_i
     const G = new Float64Array(g * g);
-    for (let a = 0; a < g; a++) for (let b = 0; b < g; b++) G[a * g + b] = random.entry(fit.theta, cols[a]!, cols[b]!);
-
-    // A = Z_i' V_i^-1 (g x m), then GA = G_i A (g x m): the BLUP operator on y_i - X_i beta
+    for (let a = 0; a < g; a++) for (let b = 0; b < g; b++) G[a * g + b] = random.entry(fit.theta, columns[a]!, columns[b]!);
+    // A = Z_i' V_i^-1 (g x m), then GA = G_i A: the BLUP operator on y_i - X_i beta
     const A = new Float64Array(g * m);
     for (let a = 0; a < g; a++) {
       for (let r = 0; r < m; r++) {
@@ -119,46 +63,81 @@ export function randomEffectsSolution(
         GA[a * m + r] = s;
       }
     }
-
-    // residuals y_i - X_i beta (aliased columns carry beta 0)
-    const resid = new Float64Array(m);
+    // gamma = GA (y_i - X_i beta); aliased columns carry beta 0
+    const gamma = new Float64Array(g);
     block.rows.forEach((row, r) => {
       let xb = 0;
-      for (let j = 0; j < p; j++) xb += X.get(row, j) * fit.beta[j]!;
-      resid[r] = design.y[row]! - xb;
+      for (let j = 0; j < p; j++) xb += design.X.get(row, j) * fit.beta[j]!;
+      const resid = design.y[row]! - xb;
+      for (let a = 0; a < g; a++) gamma[a] += GA[a * m + r]! * resid;
     });
+    return { columns, G, GA, gamma };
+  });
+}
 
+/**
+ * Zγ̂ for every used row (0 without G-side effects): what the conditional fitted values Xβ̂ + Zγ̂ add
+ * to the marginal ones (R: fitted(lmer) − X fixef).
+ */
+export function randomEffectsFitted(design: Design, fit: FitPieces): Float64Array {
+  const out = new Float64Array(design.n);
+  blockBlups(design, fit).forEach((b, i) => {
+    if (!b) return;
+    const g = b.columns.length;
+    const Z = fit.layouts[i]!.zLocal;
+    design.subjects[i]!.rows.forEach((row, r) => {
+      let s = 0;
+      for (let a = 0; a < g; a++) s += Z[r * g + a]! * b.gamma[a]!;
+      out[row] = s;
+    });
+  });
+  return out;
+}
+
+export function randomEffectsSolution(design: Design, fit: FitPieces, ddfm: DfMethod): RandomSolutionRow[] {
+  if (!fit.covarianceModel.random || !design.zColumns) return [];
+  if (ddfm !== 'containment' && ddfm !== 'residual') {
+    throw new Error(`the solution for random effects is computed with df containment or residual, not ${ddfm}`);
+  }
+  const df = ddfm === 'containment' ? containmentDf(design).residual : residualDf(design);
+  const p = design.columns.length;
+  const rows: RandomSolutionRow[] = [];
+  blockBlups(design, fit).forEach((b, i) => {
+    if (!b) return;
+    const block = design.subjects[i]!;
+    const Z = fit.layouts[i]!.zLocal;
+    const g = b.columns.length;
+    const m = block.rows.length;
+    const { G, GA } = b;
     // GAZ = G Z' V^-1 Z (g x g) and GAX = G Z' V^-1 X_i (g x p)
     const GAZ = new Float64Array(g * g);
     for (let a = 0; a < g; a++) {
-      for (let b = 0; b < g; b++) {
+      for (let c = 0; c < g; c++) {
         let s = 0;
-        for (let r = 0; r < m; r++) s += GA[a * m + r]! * Z[r * g + b]!;
-        GAZ[a * g + b] = s;
+        for (let r = 0; r < m; r++) s += GA[a * m + r]! * Z[r * g + c]!;
+        GAZ[a * g + c] = s;
       }
     }
     const GAX = new Float64Array(g * p);
     for (let a = 0; a < g; a++) {
       for (let j = 0; j < p; j++) {
         let s = 0;
-        block.rows.forEach((row, r) => (s += GA[a * m + r]! * X.get(row, j)));
+        block.rows.forEach((row, r) => (s += GA[a * m + r]! * design.X.get(row, j)));
         GAX[a * p + j] = s;
       }
     }
-
     for (let a = 0; a < g; a++) {
-      let estimate = 0;
-      for (let r = 0; r < m; r++) estimate += GA[a * m + r]! * resid[r]!;
       // diagonal of G - G Z'V^-1 Z G + GAX C11 GAX'
       let pev = G[a * g + a]!;
-      for (let b = 0; b < g; b++) pev -= GAZ[a * g + b]! * G[b * g + a]!;
+      for (let c = 0; c < g; c++) pev -= GAZ[a * g + c]! * G[c * g + a]!;
       for (let j = 0; j < p; j++) {
         const u = GAX[a * p + j]!;
         if (u === 0) continue;
         for (let k = 0; k < p; k++) pev += u * fit.covBeta.get(j, k) * GAX[a * p + k]!;
       }
-      const column = design.zColumns![cols[a]!]!;
+      const column = design.zColumns![b.columns[a]!]!;
       const term = design.randomTerms[column.term]!;
+      const estimate = b.gamma[a]!;
       const se = Math.sqrt(Math.max(0, pev));
       const row: RandomSolutionRow = {
         effect: term.name,
