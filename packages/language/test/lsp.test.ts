@@ -187,6 +187,27 @@ analysis durability {
   it('leaves the ketamine spec unchanged', async () => {
     await expectFormatting(services)({ before: KETAMINE_SPEC, after: KETAMINE_SPEC });
   });
+
+  it('formats cov TOEP(q) and predict random effects', async () => {
+    await expectFormatting(services)({
+      before: `data "ketamine.csv"
+subject patient
+model m {
+outcome bdi
+   random intercept by sex
+cov TOEP ( 3 )
+  predict   random effects
+}`,
+      after: `data "ketamine.csv"
+subject patient
+model m {
+    outcome bdi
+    random intercept by sex
+    cov TOEP(3)
+    predict random effects
+}`,
+    });
+  });
 });
 
 describe('document symbols', () => {

@@ -1,11 +1,11 @@
 /**
  * Formatting: one statement per line, block contents indented by one level (4 spaces by default,
  * per the client's options), one space between words and after commas, none inside `2..6`,
- * `visit*age` or before `,` `;` `)`.
+ * `visit*age` or `TOEP(4)`, or before `,` `;` `)`.
  */
 import { CstUtils, GrammarAST, type AstNode, type CstNode } from 'langium';
 import { AbstractFormatter, Formatting } from 'langium/lsp';
-import { isAnalysisBlock, isModelBlock, isSensitivityBlock, isStudyFile, isEffect, isLiteral, type StudyFile } from '../generated/ast.js';
+import { isAnalysisBlock, isCovType, isModelBlock, isSensitivityBlock, isStudyFile, isEffect, isLiteral, type StudyFile } from '../generated/ast.js';
 
 const NO_SPACE_BEFORE = new Set([',', ';', ')', '..']);
 const NO_SPACE_AFTER = new Set(['(', '..']);
@@ -57,9 +57,11 @@ export class StudyFormatter extends AbstractFormatter {
         const isOp = (l: CstNode) => isEffect(l.astNode) && (l.text === '*' || l.text === ':');
         const inEffect = isOp(leaf) || isOp(prev);
         const afterSign = prev.text === '-' && isLiteral(prev.astNode);
+        // TOEP(4): the bands are part of the structure's name
+        const bandsParen = leaf.text === '(' && isCovType(leaf.astNode);
         if (NO_SPACE_BEFORE.has(leaf.text) && GrammarAST.isKeyword(leaf.grammarSource)) region.prepend(Formatting.noSpace());
         else if (NO_SPACE_AFTER.has(prev.text) && GrammarAST.isKeyword(prev.grammarSource)) region.prepend(Formatting.noSpace());
-        else if (inEffect || afterSign) region.prepend(Formatting.noSpace());
+        else if (inEffect || afterSign || bandsParen) region.prepend(Formatting.noSpace());
         else region.prepend(Formatting.oneSpace());
       }
       prev = leaf;
