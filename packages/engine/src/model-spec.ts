@@ -66,6 +66,11 @@ export interface LsMeansSpec {
   adjust: Adjustment;
   /** covariates held at these values instead of their means (SAS LSMEANS / AT x=value) */
   at?: Record<string, number>;
+  /**
+   * a class variable of `effect`: differences only between levels that share its level, adjusted
+   * within each of its levels (SAS LSMEANS effect / SLICEDIFF=slice; emmeans pairs(~ a | slice))
+   */
+  slice?: string;
 }
 
 export interface ModelSpec {

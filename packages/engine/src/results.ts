@@ -85,6 +85,8 @@ export interface DiffRow {
   upper?: number;
   /** covariate values the LS-means are compared at */
   at?: Record<string, number>;
+  /** with a slice (`compare sex at each visit`): the level of the slice variable both LS-means share */
+  by?: Record<string, string>;
 }
 
 export interface EstimateRow {

@@ -39,6 +39,7 @@ import {
 } from './generated/ast.js';
 import {
   allModels,
+  compareTerm,
   effectTerm,
   fixedTerms,
   hasGSide,
@@ -153,9 +154,10 @@ export function plannedModel(m: EffectiveModel, studySubject: string | undefined
   const lsmeans: LsMeansSpec[] = m.compares.map((c) => {
     const at = c.at.filter((a) => a.value?.number !== undefined);
     return {
-      effect: effectTerm(c.effect).join('*'),
+      effect: compareTerm(c).join('*'),
       pairwise: c.pairwise,
       adjust: c.adjust ?? 'none',
+      ...(c.slice?.column ? { slice: c.slice.column } : {}),
       ...(at.length > 0 ? { at: Object.fromEntries(at.map((a) => [a.column.column, (a.value.negative ? -1 : 1) * a.value.number!])) } : {}),
     };
   });

@@ -210,6 +210,13 @@ export function effectTerm(e: Effect | undefined): Term {
   return (e?.variables ?? []).map((v) => v?.column).filter((c): c is string => typeof c === 'string');
 }
 
+/** The LS-means effect of a `compare`: its effect, crossed with the slice of `at each` (sex at each visit: sex*visit). */
+export function compareTerm(c: CompareStmt): Term {
+  const term = effectTerm(c.effect);
+  const slice = c.slice?.column;
+  return slice && !term.includes(slice) ? [...term, slice] : term;
+}
+
 export function termKey(t: Term): string {
   return [...t].sort().join('*');
 }

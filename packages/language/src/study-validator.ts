@@ -35,6 +35,7 @@ import {
   allModels,
   effectiveModel,
   effectTerm,
+  compareTerm,
   fixedTerms,
   hasGSide,
   hasRSide,
@@ -608,10 +609,17 @@ class FileCheck {
     }
     for (const c of m.compares) {
       if (!c.effect) continue;
-      const term = effectTerm(c.effect);
+      const term = compareTerm(c);
       const nonClass = term.find((v) => !classes.has(v));
-      if (nonClass) this.report('error', `compare needs class effects; ${nonClass} is not a class factor of ${m.name}`, c.effect, {}, Codes.notInModel);
-      else if (!fixedKeys.has(termKey(term))) this.report('error', `${termText(term)} is not a fixed effect of ${m.name} (fixed: ${fixedText})`, c.effect, {}, Codes.notInModel);
+      const slice = c.slice?.column;
+      if (nonClass) {
+        const where = slice === nonClass ? { node: c.slice!, property: 'column' as const } : { node: c.effect, property: undefined };
+        this.report('error', `compare needs class effects; ${nonClass} is not a class factor of ${m.name}`, where.node, where.property ? { property: where.property } : {}, Codes.notInModel);
+      } else if (!fixedKeys.has(termKey(term))) {
+        this.report('error', slice
+          ? `compare … at each ${slice} needs ${termText(term)} in the model: its LS-means are those of ${termText(term)} (fixed: ${fixedText})`
+          : `${termText(term)} is not a fixed effect of ${m.name} (fixed: ${fixedText})`, c.effect, {}, Codes.notInModel);
+      }
       for (const a of c.at) {
         const cov = a.column?.column;
         if (!cov) continue;

@@ -65,14 +65,16 @@ df kenward-roger
 test visit, visit*age
 estimate slope of age at each visit "slopes"
 compare visit pairwise adjust bonferroni
+compare sex at each visit pairwise at age 40 adjust tukey
 predict random effects
 where visit > 1`);
     expect(m.statements.map((s) => s.$type)).toEqual([
       'OutcomeStmt', 'RepeatedStmt', 'RepeatedStmt', 'RepeatedStmt', 'CovariateStmt', 'FactorStmt', 'FixedStmt', 'RandomStmt',
-      'RandomStmt', 'RandomStmt', 'CovStmt', 'SelectCovStmt', 'MethodStmt', 'DfStmt', 'TestStmt', 'EstimateStmt', 'CompareStmt', 'PredictStmt',
-      'FilterStmt',
+      'RandomStmt', 'RandomStmt', 'CovStmt', 'SelectCovStmt', 'MethodStmt', 'DfStmt', 'TestStmt', 'EstimateStmt', 'CompareStmt', 'CompareStmt',
+      'PredictStmt', 'FilterStmt',
     ]);
-    expect(m.statements[17]).toMatchObject({ randomEffects: true });
+    expect(m.statements[17]).toMatchObject({ slice: { column: 'visit' }, pairwise: true, at: [{ column: { column: 'age' } }], adjust: 'tukey' });
+    expect(m.statements[18]).toMatchObject({ randomEffects: true });
     expect(m.statements[2]).toMatchObject({ range: true, from: { number: 2 }, to: { number: 6 } });
     expect(m.statements[3]).toMatchObject({ range: false, from: { number: 1 }, levels: [{ number: 3 }, { number: 5 }] });
     expect(m.statements[6]).toMatchObject({ noIntercept: true, terms: [{ ops: ['*'] }, { ops: [':'] }] });

@@ -106,6 +106,11 @@ describe('buildPlan', () => {
     expect(p.models[0].spec.randomSolution).toBeUndefined();
   });
 
+  it('compare sex at each visit: LS-means of visit*sex, differences within each visit', async () => {
+    const p = await plan(HEAD + 'model a {\n    outcome bdi\n    factor visit, sex\n    fixed visit * sex\n    compare sex at each visit pairwise adjust tukey\n}');
+    expect(p.models[0].spec.lsmeans).toEqual([{ effect: 'sex*visit', pairwise: true, adjust: 'tukey', slice: 'visit' }]);
+  });
+
   it('cov TOEP(4) is a banded Toeplitz', async () => {
     const p = await plan(HEAD + 'model a {\n    outcome bdi\n    repeated visit\n    cov TOEP(4)\n}');
     expect(p.models[0].spec.repeated).toEqual({ effect: 'visit', type: 'TOEP', toeplitzBands: 4 });

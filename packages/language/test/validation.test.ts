@@ -345,6 +345,17 @@ describe('diagnostics', () => {
     expect(word).toBe('between-within');
   });
 
+  it('compare … at each: the slice must be a class factor and the crossed effect a fixed effect', async () => {
+    const a = await one(MINI('    repeated visit\n    factor sex\n    covariate age\n    fixed visit * sex + age\n    compare sex at each age pairwise'), 'not-in-model');
+    expect(a.d.message).toBe('compare needs class effects; age is not a class factor of m');
+    expect(a.word).toBe('age');
+    const b = await one(MINI('    repeated visit\n    factor sex\n    fixed visit + sex\n    compare sex at each visit pairwise'), 'not-in-model');
+    expect(b.d.message).toBe('compare … at each visit needs sex*visit in the model: its LS-means are those of sex*visit (fixed: visit + sex)');
+    expect(b.word).toBe('sex');
+    const ok = await check(MINI('    repeated visit\n    factor sex\n    fixed visit * sex\n    compare sex at each visit pairwise adjust tukey'));
+    expect(byCode(ok.diagnostics, 'not-in-model')).toEqual([]);
+  });
+
   it('a number of bands on a structure other than TOEP, and on a select candidate', async () => {
     const a = await one(MINI('    repeated visit\n    cov UN(3)'), 'cov-bands');
     expect(a.d.message).toBe('only TOEP takes a number of bands (TOEP(4)); UN(3) is not a structure');

@@ -141,34 +141,41 @@ export function leastSquaresMeans(
 
   const diffs: DiffRow[] = [];
   if (request.pairwise) {
-    const k = estimable.length;
-    const pairs = (k * (k - 1)) / 2;
-    for (let a = 0; a < k; a++) {
-      for (let b = a + 1; b < k; b++) {
-        const ra = estimable[a]!;
-        const rb = estimable[b]!;
-        const l = coef.L.getRow(ra).map((v, j) => v - coef.L.get(rb, j));
-        const df = ddf.forHypothesis(termIndex, Matrix.rowVector(l));
-        const t = tTest(l, fit, df, alpha);
-        const row: DiffRow = {
-          effect: coef.effect,
-          level: coef.labels[ra]!,
-          vs: coef.labels[rb]!,
-          estimate: t.estimate,
-          se: t.se,
-          df,
-          t: t.t,
-          p: t.p,
-          lower: t.lower,
-          upper: t.upper,
-        };
-        if (hasAt) row.at = { ...coef.at };
-        const adjusted = adjustP(request.adjust, t.p, t.t, k, df, pairs);
-        if (adjusted !== undefined) {
-          row.adjust = request.adjust;
-          row.p_adj = adjusted;
+    // the families of comparisons: every estimable level, or (sliced) the levels sharing a slice level
+    const sliceOf = (r: number) => (request.slice ? coef.levels[r]![request.slice]! : '');
+    const families = new Map<string, number[]>();
+    for (const r of estimable) families.set(sliceOf(r), [...(families.get(sliceOf(r)) ?? []), r]);
+    for (const [sliceLevel, members] of families) {
+      const k = members.length;
+      const pairs = (k * (k - 1)) / 2;
+      for (let a = 0; a < k; a++) {
+        for (let b = a + 1; b < k; b++) {
+          const ra = members[a]!;
+          const rb = members[b]!;
+          const l = coef.L.getRow(ra).map((v, j) => v - coef.L.get(rb, j));
+          const df = ddf.forHypothesis(termIndex, Matrix.rowVector(l));
+          const t = tTest(l, fit, df, alpha);
+          const row: DiffRow = {
+            effect: coef.effect,
+            level: coef.labels[ra]!,
+            vs: coef.labels[rb]!,
+            estimate: t.estimate,
+            se: t.se,
+            df,
+            t: t.t,
+            p: t.p,
+            lower: t.lower,
+            upper: t.upper,
+          };
+          if (hasAt) row.at = { ...coef.at };
+          if (request.slice) row.by = { [request.slice]: sliceLevel };
+          const adjusted = adjustP(request.adjust, t.p, t.t, k, df, pairs);
+          if (adjusted !== undefined) {
+            row.adjust = request.adjust;
+            row.p_adj = adjusted;
+          }
+          diffs.push(row);
         }
-        diffs.push(row);
       }
     }
   }

@@ -113,11 +113,13 @@ function modelTables(m: ModelReport): ReportTable[] {
     out.push(t(i === 0 ? 'lsmeans' : `lsmeans-${i + 1}`, `Least Squares Means${atText(rows[0].at)}`, [L('Effect'), L('Level'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|')],
       rows.map((l) => [l.effect, l.level, fmtEstimate(l.estimate), fmtEstimate(l.se), fmtDf(l.df), fmtStat(l.t), fmtP(l.p)])));
   });
-  groups(m.diffs, (d) => `${d.effect}|${JSON.stringify(d.at ?? {})}|${d.adjust ?? ''}`).forEach((rows, i) => {
+  groups(m.diffs, (d) => `${d.effect}|${JSON.stringify(d.at ?? {})}|${d.adjust ?? ''}|${Object.keys(d.by ?? {}).join()}`).forEach((rows, i) => {
     const adjust = rows[0].adjust;
-    out.push(t(i === 0 ? 'diffs' : `diffs-${i + 1}`, `Differences of Least Squares Means${atText(rows[0].at)}${adjust ? ` (adjustment: ${adjustName(adjust)})` : ''}`,
-      [L('Effect'), L('Level'), L('_Level'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|'), ...(adjust ? [R('Adj P')] : [])],
-      rows.map((x) => [x.effect, x.level, x.vs, fmtEstimate(x.estimate), fmtEstimate(x.se), fmtDf(x.df), fmtStat(x.t), fmtP(x.p), ...(adjust ? [fmtP(x.p_adj ?? null)] : [])])));
+    // sliced differences (SAS SLICEDIFF=): the slice variable's level first, adjustment within each slice
+    const slice = Object.keys(rows[0].by ?? {})[0];
+    out.push(t(i === 0 ? 'diffs' : `diffs-${i + 1}`, `${slice ? `Simple Effect Comparisons of ${rows[0].effect} by ${slice}` : 'Differences of Least Squares Means'}${atText(rows[0].at)}${adjust ? ` (adjustment: ${adjustName(adjust)}${slice ? ` within each ${slice}` : ''})` : ''}`,
+      [...(slice ? [L(slice)] : []), L('Effect'), L('Level'), L('_Level'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|'), ...(adjust ? [R('Adj P')] : [])],
+      rows.map((x) => [...(slice ? [x.by?.[slice] ?? ''] : []), x.effect, x.level, x.vs, fmtEstimate(x.estimate), fmtEstimate(x.se), fmtDf(x.df), fmtStat(x.t), fmtP(x.p), ...(adjust ? [fmtP(x.p_adj ?? null)] : [])])));
   });
   if (m.notes.length > 0) {
     out.push(t('notes', 'Notes', [L('Severity'), L('Message')], m.notes.map((n) => [n.severity === 'info' ? 'NOTE' : n.severity.toUpperCase(), n.message])));

@@ -187,7 +187,7 @@ export function isBinaryExpr(item: unknown): item is BinaryExpr {
 
 /** A column of the data file, or a `let` variable. */
 export interface ColumnRef extends langium.AstNode {
-    readonly $container: AtValue | Condition | CovariateStmt | DropStmt | Effect | EstimateStmt | FactorStmt | FormulaTerm | LetDecl | LevelRef | OutcomeStmt | RandomStmt | RepeatedStmt | SubjectDecl | SubjectValue;
+    readonly $container: AtValue | CompareStmt | Condition | CovariateStmt | DropStmt | Effect | EstimateStmt | FactorStmt | FormulaTerm | LetDecl | LevelRef | OutcomeStmt | RandomStmt | RepeatedStmt | SubjectDecl | SubjectValue;
     readonly $type: 'ColumnRef';
     column: Name | NameButSubject;
 }
@@ -203,7 +203,8 @@ export function isColumnRef(item: unknown): item is ColumnRef {
 
 /**
  * `compare visit pairwise adjust tukey`: least-squares means, optionally all pairwise differences, with
- * covariates at their means unless `at age 14` holds them at a value.
+ * covariates at their means unless `at age 14` holds them at a value. `compare sex at each visit pairwise`:
+ * the LS-means of sex*visit, with the differences of sex within each visit (SAS SLICEDIFF=visit).
  */
 export interface CompareStmt extends langium.AstNode {
     readonly $container: AddStmt | ModelBlock | SensitivityBlock;
@@ -212,6 +213,7 @@ export interface CompareStmt extends langium.AstNode {
     at: Array<AtValue>;
     effect: Effect;
     pairwise: boolean;
+    slice?: ColumnRef;
 }
 
 export const CompareStmt = {
@@ -219,7 +221,8 @@ export const CompareStmt = {
     adjust: 'adjust',
     at: 'at',
     effect: 'effect',
-    pairwise: 'pairwise'
+    pairwise: 'pairwise',
+    slice: 'slice'
 } as const;
 
 export function isCompareStmt(item: unknown): item is CompareStmt {
@@ -1047,6 +1050,9 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
                 pairwise: {
                     name: CompareStmt.pairwise,
                     defaultValue: false
+                },
+                slice: {
+                    name: CompareStmt.slice
                 }
             },
             superTypes: [ModelStatement.$type, SensitivityStatement.$type]

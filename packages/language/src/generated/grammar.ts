@@ -2113,6 +2113,32 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             }
           },
           {
+            "$type": "Group",
+            "elements": [
+              {
+                "$type": "Keyword",
+                "value": "at"
+              },
+              {
+                "$type": "Keyword",
+                "value": "each"
+              },
+              {
+                "$type": "Assignment",
+                "feature": "slice",
+                "operator": "=",
+                "terminal": {
+                  "$type": "RuleCall",
+                  "rule": {
+                    "$ref": "#/rules@46"
+                  },
+                  "arguments": []
+                }
+              }
+            ],
+            "cardinality": "?"
+          },
+          {
             "$type": "Assignment",
             "feature": "pairwise",
             "operator": "?=",
@@ -2208,7 +2234,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
       "entry": false,
       "fragment": false,
       "parameters": [],
-      "$comment": "/**\\n * \`compare visit pairwise adjust tukey\`: least-squares means, optionally all pairwise differences, with\\n * covariates at their means unless \`at age 14\` holds them at a value.\\n */"
+      "$comment": "/**\\n * \`compare visit pairwise adjust tukey\`: least-squares means, optionally all pairwise differences, with\\n * covariates at their means unless \`at age 14\` holds them at a value. \`compare sex at each visit pairwise\`:\\n * the LS-means of sex*visit, with the differences of sex within each visit (SAS SLICEDIFF=visit).\\n */"
     },
     {
       "$type": "ParserRule",

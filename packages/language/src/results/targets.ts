@@ -27,7 +27,7 @@ import {
   type SensitivityBlock,
   type StudyFile,
 } from '../generated/ast.js';
-import { sensitivityName, unquote } from '../semantics.js';
+import { compareTerm, sensitivityName, unquote } from '../semantics.js';
 
 export type ResultTarget =
   | { kind: 'covariate'; model: string; variable: string; block: ModelBlock | SensitivityBlock }
@@ -70,7 +70,7 @@ export function targetOf(node: AstNode): ResultTarget | undefined {
     }
     if (AstUtils.getContainerOfType(node, isPredictStmt)) return { kind: 'random-solution', model };
     const compare = AstUtils.getContainerOfType(node, isCompareStmt);
-    if (compare) return { kind: 'compare', model, effect: effectText(compare.effect) };
+    if (compare) return { kind: 'compare', model, effect: compareTerm(compare).join('*') };
     const test = AstUtils.getContainerOfType(node, isTestStmt);
     if (test) {
       const effect = AstUtils.getContainerOfType(node, isEffect);
