@@ -68,7 +68,7 @@ export interface LsMeansSpec {
   at?: Record<string, number>;
   /**
    * a class variable of `effect`: differences only between levels that share its level, adjusted
-   * within each of its levels (SAS LSMEANS effect / SLICEDIFF=slice; emmeans pairs(~ a | slice))
+   * within each of its levels (SAS SLICE effect / SLICEBY=slice DIFF; emmeans pairs(~ a | slice))
    */
   slice?: string;
 }

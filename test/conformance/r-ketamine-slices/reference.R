@@ -1,4 +1,4 @@
-## ketamine-slices: simple-effect comparisons (SAS LSMEANS visit*sex / SLICEDIFF=visit and SLICEDIFF=sex;
+## ketamine-slices: simple-effect comparisons (SAS SLICE visit*sex / SLICEBY=visit DIFF, and SLICEBY=sex;
 ## R emmeans pairs(~ sex | visit) and pairs(~ visit | sex)) with Tukey adjustment within each slice.
 ## Model: bdi ~ visit * sex + (1 | patient), REML, Satterthwaite df (lmerTest), on the synthetic ketamine
 ## cohort (../ketamine-synthetic/ketamine.csv). SAS GLM coding (contr.SAS) so the fixed effects are SAS's.
@@ -59,6 +59,6 @@ case <- list(
   tolerance = list(rel = 1e-4, abs = 1e-4, satterthwaite_df_rel = 1e-3,
                    note = paste("lmerTest/emmeans Satterthwaite df use numerical derivatives: compare df with rel 1e-3.",
                                 "abs 1e-4 (BDI points): the engine stops at SAS's convergence criterion, which moves near-zero coefficients by ~1e-5 from this exact optimum")),
-  notes = "SAS: LSMEANS visit*sex / SLICEDIFF=visit SLICEDIFF=sex ADJUST=TUKEY (the Simple Effect Comparisons tables); the engine's compare sex at each visit / compare visit at each sex.")
+  notes = "SAS PROC MIXED: SLICE visit*sex / SLICEBY=visit DIFF ADJUST=TUKEY and SLICEBY=sex (the Simple Effect Comparisons tables; GLIMMIX: LSMEANS / SLICEDIFF=); the engine's compare sex at each visit / compare visit at each sex.")
 write_case(case)
 cat("-2LL =", REMLcrit(m), "; diffs:", length(diffs), "\n")

@@ -115,7 +115,7 @@ function modelTables(m: ModelReport): ReportTable[] {
   });
   groups(m.diffs, (d) => `${d.effect}|${JSON.stringify(d.at ?? {})}|${d.adjust ?? ''}|${Object.keys(d.by ?? {}).join()}`).forEach((rows, i) => {
     const adjust = rows[0].adjust;
-    // sliced differences (SAS SLICEDIFF=): the slice variable's level first, adjustment within each slice
+    // sliced differences (SAS SLICE … / SLICEBY= DIFF): the slice variable's level first, adjustment within each slice
     const slice = Object.keys(rows[0].by ?? {})[0];
     out.push(t(i === 0 ? 'diffs' : `diffs-${i + 1}`, `${slice ? `Simple Effect Comparisons of ${rows[0].effect} by ${slice}` : 'Differences of Least Squares Means'}${atText(rows[0].at)}${adjust ? ` (adjustment: ${adjustName(adjust)}${slice ? ` within each ${slice}` : ''})` : ''}`,
       [...(slice ? [L(slice)] : []), L('Effect'), L('Level'), L('_Level'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|'), ...(adjust ? [R('Adj P')] : [])],

@@ -204,7 +204,7 @@ export function isColumnRef(item: unknown): item is ColumnRef {
 /**
  * `compare visit pairwise adjust tukey`: least-squares means, optionally all pairwise differences, with
  * covariates at their means unless `at age 14` holds them at a value. `compare sex at each visit pairwise`:
- * the LS-means of sex*visit, with the differences of sex within each visit (SAS SLICEDIFF=visit).
+ * the LS-means of sex*visit, with the differences of sex within each visit (SAS SLICE sex*visit / SLICEBY=visit DIFF).
  */
 export interface CompareStmt extends langium.AstNode {
     readonly $container: AddStmt | ModelBlock | SensitivityBlock;

@@ -2234,7 +2234,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
       "entry": false,
       "fragment": false,
       "parameters": [],
-      "$comment": "/**\\n * \`compare visit pairwise adjust tukey\`: least-squares means, optionally all pairwise differences, with\\n * covariates at their means unless \`at age 14\` holds them at a value. \`compare sex at each visit pairwise\`:\\n * the LS-means of sex*visit, with the differences of sex within each visit (SAS SLICEDIFF=visit).\\n */"
+      "$comment": "/**\\n * \`compare visit pairwise adjust tukey\`: least-squares means, optionally all pairwise differences, with\\n * covariates at their means unless \`at age 14\` holds them at a value. \`compare sex at each visit pairwise\`:\\n * the LS-means of sex*visit, with the differences of sex within each visit (SAS SLICE sex*visit / SLICEBY=visit DIFF).\\n */"
     },
     {
       "$type": "ParserRule",
