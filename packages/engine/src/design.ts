@@ -358,12 +358,18 @@ function buildSubjects(
     const ra = find(a), rb = find(b);
     if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
   };
-  const firstOfKey = new Map<string, number>();
+  // each row's R-subject (index in first-seen order); rows of one R-subject share a block
+  const rIndexOfKey = new Map<string, number>();
+  const firstRowOf: number[] = [];
+  const rowR = new Int32Array(n);
   used.forEach((row, i) => {
     const k = rKey(row);
-    const f = firstOfKey.get(k);
-    if (f === undefined) firstOfKey.set(k, i);
-    else union(f, i);
+    let r = rIndexOfKey.get(k);
+    if (r === undefined) {
+      rIndexOfKey.set(k, (r = firstRowOf.length));
+      firstRowOf.push(i);
+    } else union(firstRowOf[r]!, i);
+    rowR[i] = r;
   });
   if (g.zColumns && g.termsPerRow > 0) {
     const firstOfColumn = new Map<number, number>();
@@ -379,15 +385,14 @@ function buildSubjects(
 
   // one pass: each row's block (component), its R-subject's index within the block, and its position
   const levelIndex = repeatedLevels ? new Map(repeatedLevels.map((l, i) => [l, i])) : undefined;
-  const rIndexOfKey = new Map<string, number>();
   const blockOfRoot = new Map<number, number>();
   const blocks: SubjectBlock[] = [];
   const groupsIn: number[] = []; // R-subjects per block
-  const localGroup: number[] = []; // per R-subject: its index within its block
-  const countOf: number[] = []; // per R-subject: rows so far
+  const localGroup = new Int32Array(firstRowOf.length).fill(-1); // per R-subject: its index within its block
+  const countOf = new Int32Array(firstRowOf.length); // per R-subject: rows so far
   const rowGroup = new Int32Array(n);
   const dimension = repeatedLevels?.length ?? 0;
-  const seen = dimension > 0 ? new Uint8Array(firstOfKey.size * dimension) : undefined; // (R-subject, level) pairs taken
+  const seen = dimension > 0 ? new Uint8Array(firstRowOf.length * dimension) : undefined; // (R-subject, level) pairs taken
   used.forEach((row, i) => {
     const root = find(i);
     let b = blockOfRoot.get(root);
@@ -397,14 +402,8 @@ function buildSubjects(
       blocks.push({ id: g.gSubject ? levelText(row[g.gSubject]) : rKey(row), rows: [], positions: [] });
       groupsIn.push(0);
     }
-    const k = rKey(row);
-    let r = rIndexOfKey.get(k);
-    if (r === undefined) {
-      r = rIndexOfKey.size;
-      rIndexOfKey.set(k, r);
-      localGroup.push(groupsIn[b]!++);
-      countOf.push(0);
-    }
+    const r = rowR[i]!;
+    if (localGroup[r] === -1) localGroup[r] = groupsIn[b]!++;
     let position: number;
     if (repeatedEffect && levelIndex) {
       const lv = levelText(row[repeatedEffect]);
@@ -412,7 +411,7 @@ function buildSubjects(
       const key = r * dimension + position;
       if (seen![key]) {
         throw new DesignError(
-          `${subject ? `subject ${subject}=${k}` : 'the data'} has two rows with ${repeatedEffect}=${lv}: the repeated effect must identify each observation within a subject`,
+          `${subject ? `subject ${subject}=${rKey(row)}` : 'the data'} has two rows with ${repeatedEffect}=${lv}: the repeated effect must identify each observation within a subject`,
         );
       }
       seen![key] = 1;
