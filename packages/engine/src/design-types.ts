@@ -33,6 +33,8 @@ export interface SubjectBlock {
    * SUBJECT=). R entries between different R-subjects are 0. Undefined: the block is one R-subject.
    */
   rGroups?: number[];
+  /** GROUP=: for each of `rows`, its group (index into Design.groupLevels) */
+  groups?: number[];
 }
 
 /** One G-side random effect term of a RANDOM statement, and its columns in Design.Z. */
@@ -102,4 +104,15 @@ export interface Design {
   /** indices of the original data rows that were used, for residuals and reporting */
   sourceRows: number[];
   observationsRead: number;
+  /**
+   * Subjects as SAS's Dimensions table counts them: every level of the subject variable among the
+   * rows read, also subjects none of whose rows is used (an outcome missing at every visit). BIC
+   * uses this count. Undefined without a subject.
+   */
+  subjectsRead?: number;
+  /** GROUP= variable of the R-side structure, and its levels in SAS's order */
+  group?: string;
+  groupLevels?: string[];
+  /** coordinate columns of spatial structures: the value on each used row */
+  coordinateValues?: Record<string, Float64Array>;
 }

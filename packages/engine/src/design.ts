@@ -44,11 +44,32 @@ export function termName(term: Term): string {
  */
 const ALIAS_TOLERANCE = 1e4 * Number.EPSILON;
 
+/** The coordinate columns of every spatial structure the model may fit (its own and its candidates'). */
+export function coordinateColumns(spec: ModelSpec): string[] {
+  const out = new Set<string>(spec.repeated?.coordinates ?? []);
+  for (const c of spec.repeated?.candidates ?? []) if (typeof c !== 'string') for (const v of c.coordinates ?? []) out.add(v);
+  return [...out];
+}
+
+/**
+ * SAS's level order with CLASS var(REF='level'): the reference level moves to the end (GLM coding
+ * aliases the last level), the others keep their sorted order.
+ */
+export function orderLevels(levels: string[], reference: string | undefined, variable: string): string[] {
+  if (reference === undefined) return levels;
+  const k = levels.indexOf(reference);
+  if (k < 0) throw new DesignError(`the reference level '${reference}' of ${variable} does not occur in the rows the model uses (levels: ${levels.join(', ')})`);
+  return [...levels.slice(0, k), ...levels.slice(k + 1), reference];
+}
+
 export function buildDesign(rows: Record<string, Value>[], spec: ModelSpec, options: BuildDesignOptions = {}): Design {
   const repeatedEffect = spec.repeated?.effect;
+  const groupVariable = spec.repeated?.group;
   const classSet = new Set(spec.classes);
   if (repeatedEffect) classSet.add(repeatedEffect);
+  if (groupVariable) classSet.add(groupVariable);
   const blockSubject = spec.subject ?? spec.random.find((r) => r.subject !== undefined)?.subject;
+  const coordinates = coordinateColumns(spec);
 
   const needed = new Set<string>([spec.response]);
   for (const t of spec.fixed) t.forEach((v) => needed.add(v));
@@ -58,6 +79,8 @@ export function buildDesign(rows: Record<string, Value>[], spec: ModelSpec, opti
   }
   if (blockSubject) needed.add(blockSubject);
   if (repeatedEffect) needed.add(repeatedEffect);
+  if (groupVariable) needed.add(groupVariable);
+  for (const c of coordinates) needed.add(c);
 
   const allowedRepeated = options.repeatedLevels ? new Set(options.repeatedLevels.map(String)) : undefined;
 
@@ -74,6 +97,12 @@ export function buildDesign(rows: Record<string, Value>[], spec: ModelSpec, opti
   const used = sourceRows.map((i) => rows[i]);
   const n = used.length;
   if (n === 0) throw new DesignError('no complete observations: every row misses a variable of the model');
+  let subjectsRead: number | undefined;
+  if (blockSubject) {
+    const ids = new Set<string>();
+    for (const row of rows) if (row[blockSubject] !== null && row[blockSubject] !== undefined) ids.add(levelText(row[blockSubject]));
+    subjectsRead = ids.size;
+  }
 
   const numeric = (row: Record<string, Value>, v: string): number => {
     const x = row[v];
@@ -89,7 +118,7 @@ export function buildDesign(rows: Record<string, Value>[], spec: ModelSpec, opti
   const classLevels = new Map<string, string[]>();
   for (const v of classSet) {
     if (!needed.has(v)) continue;
-    classLevels.set(v, sortLevels(used.map((r) => levelText(r[v]))));
+    classLevels.set(v, orderLevels(sortLevels(used.map((r) => levelText(r[v]))), spec.classReference?.[v], v));
   }
 
   // ---- fixed effects ----
@@ -130,7 +159,7 @@ export function buildDesign(rows: Record<string, Value>[], spec: ModelSpec, opti
   let repeatedLevels: string[] | undefined;
   if (repeatedEffect) {
     repeatedLevels = options.repeatedLevels
-      ? options.repeatedLevels.map(String)
+      ? orderLevels(options.repeatedLevels.map(String), spec.classReference?.[repeatedEffect], repeatedEffect)
       : (classLevels.get(repeatedEffect) as string[]);
   }
 
@@ -193,6 +222,33 @@ export function buildDesign(rows: Record<string, Value>[], spec: ModelSpec, opti
     gSubject: spec.subject ? spec.random.find((r) => r.subject !== undefined && r.subject !== spec.subject)?.subject : undefined,
   });
 
+  // GROUP=: each R-subject belongs to one group (SAS requires the variable to be constant within subject)
+  let groupLevels: string[] | undefined;
+  if (groupVariable) {
+    groupLevels = classLevels.get(groupVariable) as string[];
+    const index = new Map(groupLevels.map((l, i) => [l, i]));
+    const rSubjectOf = (row: Record<string, Value>) => (spec.subject ? levelText(row[spec.subject]) : '');
+    const groupOfSubject = new Map<string, string>();
+    for (const row of used) {
+      const sid = rSubjectOf(row);
+      const g = levelText(row[groupVariable]);
+      const seen = groupOfSubject.get(sid);
+      if (seen === undefined) groupOfSubject.set(sid, g);
+      else if (seen !== g) {
+        throw new DesignError(
+          `the GROUP= variable ${groupVariable} varies within ${spec.subject ? `subject ${spec.subject}=${sid}` : 'the data'} (${seen}, ${g}): it must be constant within subject`,
+        );
+      }
+    }
+    for (const block of subjects) block.groups = block.rows.map((r) => index.get(levelText(used[r][groupVariable])) as number);
+  }
+
+  let coordinateValues: Record<string, Float64Array> | undefined;
+  if (coordinates.length > 0) {
+    coordinateValues = {};
+    for (const c of coordinates) coordinateValues[c] = Float64Array.from(used, (row) => numeric(row, c));
+  }
+
   const design: Design = {
     n,
     y,
@@ -208,6 +264,9 @@ export function buildDesign(rows: Record<string, Value>[], spec: ModelSpec, opti
     randomTerms,
     sourceRows,
     observationsRead: rows.length,
+    ...(subjectsRead !== undefined ? { subjectsRead } : {}),
+    ...(groupVariable ? { group: groupVariable, groupLevels } : {}),
+    ...(coordinateValues ? { coordinateValues } : {}),
   };
   if (spec.random.length > 0) {
     design.zEntries = { columns: zCols, values: zVals };

@@ -6,8 +6,36 @@
  * data, so a plan can be serialised, cached and sent to a worker.
  */
 
-/** R-side (REPEATED) or G-side covariance structures, spelled as SAS's TYPE= values. */
-export type CovarianceType = 'VC' | 'CS' | 'AR1' | 'UN' | 'CSH' | 'ARH1' | 'TOEP';
+/**
+ * R-side (REPEATED) or G-side covariance structures, named after SAS's TYPE= values (SAS's spelling
+ * in tables: `structureLabel`): AR1 = AR(1), ARH1 = ARH(1), ANTE1 = ANTE(1), SPPOW / SPEXP / SPGAU =
+ * SP(POW) / SP(EXP) / SP(GAU), the spatial structures over `RepeatedSpec.coordinates`.
+ */
+export type CovarianceType =
+  | 'VC'
+  | 'CS'
+  | 'AR1'
+  | 'UN'
+  | 'CSH'
+  | 'ARH1'
+  | 'TOEP'
+  | 'TOEPH'
+  | 'ANTE1'
+  | 'SPPOW'
+  | 'SPEXP'
+  | 'SPGAU';
+
+/** The spatial structures: correlation a function of the distance between two observations' coordinates. */
+export const SPATIAL_TYPES: readonly CovarianceType[] = ['SPPOW', 'SPEXP', 'SPGAU'];
+
+/** One candidate R-side structure with its options (a `select cov` candidate, a fallback). */
+export interface CovarianceChoice {
+  type: CovarianceType;
+  /** TYPE=TOEP(q) */
+  toeplitzBands?: number;
+  /** spatial structures: the numeric coordinate columns (SAS TYPE=SP(EXP)(c1 c2)) */
+  coordinates?: string[];
+}
 
 export type EstimationMethod = 'REML' | 'ML';
 
@@ -38,8 +66,19 @@ export interface RepeatedSpec {
   type: CovarianceType;
   /** TYPE=TOEP(q): a banded Toeplitz with q bands (lags 0..q-1; larger lags 0). Default: all lags. */
   toeplitzBands?: number;
+  /**
+   * Spatial structures (SPPOW, SPEXP, SPGAU): numeric columns giving each observation's coordinates;
+   * the correlation of two observations of a subject depends on their Euclidean distance
+   * (SAS TYPE=SP(EXP)(VISITN) or SP(EXP)(VISITN VISITN2)). Required for those types, unused otherwise.
+   */
+  coordinates?: string[];
+  /**
+   * SAS GROUP=: one set of R-side covariance parameters per level of this class variable, which must
+   * be constant within subject (one covariance matrix per arm). Applies to every candidate.
+   */
+  group?: string;
   /** `select cov CS, AR1, UN by BIC`: fit each, keep the smallest criterion. */
-  candidates?: CovarianceType[];
+  candidates?: (CovarianceType | CovarianceChoice)[];
   criterion?: InformationCriterion;
 }
 
@@ -80,6 +119,12 @@ export interface ModelSpec {
   subject?: string;
   /** Variables treated as classification (CLASS statement). */
   classes: string[];
+  /**
+   * SAS CLASS var(REF='level'): the level that the GLM coding aliases (placed last in the class's
+   * level order; the other levels keep SAS's sort order). Default: the last level in sort order.
+   * The order also places the levels of the repeated effect in R, as in SAS.
+   */
+  classReference?: Record<string, string>;
   /** Fixed-effects terms in order (excluding the intercept). */
   fixed: Term[];
   intercept: boolean;
@@ -89,9 +134,18 @@ export interface ModelSpec {
   ddfm: DfMethod;
   /**
    * Kenward-Roger variant (with ddfm 'kenward-roger'): the information that estimates Cov(θ̂) —
-   * 'expected' as pbkrtest/lmerTest (default) or 'observed' as SAS — and SAS's FIRSTORDER option.
+   * 'expected' as pbkrtest/lmerTest (default) or 'observed' as SAS — and whether the second-derivative
+   * term is dropped (SAS KR(FIRSTORDER) and KR(LINEAR): `firstOrder`).
    */
   kenwardRoger?: { information?: 'expected' | 'observed'; firstOrder?: boolean };
+  /** confidence level 1 - alpha of every confidence limit (SAS ALPHA=, default 0.05) */
+  alpha?: number;
+  /**
+   * Where the iterations stop: 'optimum' (default) takes Newton steps past SAS's criterion until the
+   * optimum; 'sas' stops at SAS's criterion (relative Hessian 1e-8), SAS's last iterate, whose digits
+   * SAS prints (they can differ from the optimum's in the 4th significant digit for flat likelihoods).
+   */
+  convergence?: 'optimum' | 'sas';
   /** Effects whose Type 3 tests are reported; undefined = all fixed terms. */
   tests?: Term[];
   estimates: EstimateSpec[];

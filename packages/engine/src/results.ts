@@ -10,10 +10,18 @@ export interface CovParmRow {
   /** SAS row name: "UN(2,1)", "CS", "AR(1)", "Residual", "Intercept" (G-side, with subject) ... */
   name: string;
   subject?: string;
+  /** SAS's Group column with GROUP=: "ARMCD PBO" */
+  group?: string;
   estimate: number;
   se: number | null;
   z?: number | null;
   p?: number | null;
+  /**
+   * SAS's CL option: Satterthwaite chi-square limits (nu = 2 Z^2) for parameters bounded below by 0
+   * (variances, spatial ranges), Wald limits for the others; null when the SE is not available
+   */
+  lower?: number | null;
+  upper?: number | null;
 }
 
 export interface FixedRow {
@@ -53,6 +61,9 @@ export interface Type3Row {
   dendf: number;
   F: number;
   p: number;
+  /** SAS's CHISQ option: the Wald chi-square numdf x F (before any Kenward-Roger scaling) and its p */
+  chisq?: number;
+  p_chisq?: number;
 }
 
 export interface LsMeanRow {
@@ -87,6 +98,19 @@ export interface DiffRow {
   at?: Record<string, number>;
   /** with a slice (`compare sex at each visit`): the level of the slice variable both LS-means share */
   by?: Record<string, string>;
+}
+
+/** SAS's Tests of Effect Slices (LSMEANS a*b / SLICE=b): equal LS-means of `effect` within one level of the slice */
+export interface SliceTestRow {
+  effect: string;
+  /** the slice variable and its level */
+  by: Record<string, string>;
+  /** the slice level, as SAS prints it */
+  level: string;
+  numdf: number;
+  dendf: number;
+  F: number;
+  p: number;
 }
 
 export interface EstimateRow {
@@ -137,6 +161,8 @@ export interface ModelInfo {
   subjectEffect?: string;
   estimationMethod: EstimationMethod;
   dfMethod: DfMethod;
+  /** the confidence limits' alpha (SAS ALPHA=), when not 0.05 */
+  alpha?: number;
   classLevels: { name: string; levels: string[] }[];
 }
 
@@ -151,6 +177,8 @@ export interface ModelReport {
   info: ModelInfo;
   dimensions: Dimensions;
   iterations: IterationRow[];
+  /** Newton steps after SAS's convergence criterion was met, to the optimum (SAS stops before them) */
+  refinement?: IterationRow[];
   converged: boolean;
   minus2ll: number;
   aic: number;
@@ -166,6 +194,8 @@ export interface ModelReport {
   randomSolution?: RandomSolutionRow[];
   lsmeans: LsMeanRow[];
   diffs: DiffRow[];
+  /** with `compare a at each b`: SAS's Tests of Effect Slices */
+  slices?: SliceTestRow[];
   estimates: EstimateRow[];
   candidates: CandidateRow[];
   chosen_structure?: CovarianceType;

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { readDataFile, type Dataset } from './data.js';
 import { buildDesign } from './design.js';
-import { fitModel, selectCovariance, structureLabel, type FitResult } from './fit/index.js';
+import { choiceLabel, fitModel, selectCovariance, structureLabel, type FitOptions, type FitResult } from './fit/index.js';
 import { approximateInference, denominatorDf, fixedEffectsInference, randomEffectsSolution } from './inference/index.js';
 import { pairedTTest, pearsonCorrelation } from './analyses.js';
 import { applyFilters, deriveColumns, describeSubjectExpr, describeSubjectValue, subjectValues, type Row } from './prepare.js';
@@ -15,7 +15,8 @@ import type { PlannedAnalysis, PlannedModel, StudyPlan } from './plan.js';
 import type { Design } from './design-types.js';
 import type { Figure } from './figure-types.js';
 import { analysisFigures, modelFigures } from './figures.js';
-import { normalCdfBoth } from './distributions/central.js';
+import { chiSquareQuantile, chiSquareUpper, normalCdfBoth, normalQuantile } from './distributions/central.js';
+import { boundedBelowByZero } from './covariance/structure.js';
 
 export interface ModelFailure {
   /** a model that could not be fitted, or an analysis that could not be computed */
@@ -37,10 +38,27 @@ function waldZ(estimate: number, se: number | null, isVariance: boolean): { z: n
   return { z, p: isVariance ? normalCdfBoth(z).upper : 2 * upper };
 }
 
+/**
+ * PROC MIXED's CL option: for a parameter bounded below by 0, Satterthwaite limits
+ * nu*est/chi2(1-alpha/2, nu) .. nu*est/chi2(alpha/2, nu) with nu = 2 Z^2; otherwise Wald limits
+ * est -/+ z(1-alpha/2) SE.
+ */
+export function covarianceParameterLimits(estimate: number, se: number | null, boundedBelow: boolean, alpha: number): { lower: number | null; upper: number | null } {
+  if (se === null || !(se > 0)) return { lower: null, upper: null };
+  if (!boundedBelow) {
+    const z = normalQuantile(1 - alpha / 2);
+    return { lower: estimate - z * se, upper: estimate + z * se };
+  }
+  const nu = 2 * (estimate / se) ** 2;
+  const lower = (nu * estimate) / chiSquareQuantile(1 - alpha / 2, nu);
+  const upper = (nu * estimate) / chiSquareQuantile(alpha / 2, nu);
+  return { lower: Number.isFinite(lower) ? lower : null, upper: Number.isFinite(upper) ? upper : null };
+}
+
 /** What a fit leaves for the figures: the rows given to the design, the design and the fit. */
 export type FitObserver = (fitted: { rows: Row[]; design: Design; fit: FitResult }) => void;
 
-export function runModel(rows: Row[], planned: PlannedModel, observationsRead = rows.length, observe?: FitObserver): ModelReport {
+export function runModel(rows: Row[], planned: PlannedModel, observationsRead = rows.length, observe?: FitObserver, fitOptions: FitOptions = {}): ModelReport {
   const spec = planned.spec;
   const used = applyFilters(rows, planned.filters);
   const design = buildDesign(used, spec, planned.repeatedLevels ? { repeatedLevels: planned.repeatedLevels.map(String) } : {});
@@ -50,14 +68,14 @@ export function runModel(rows: Row[], planned: PlannedModel, observationsRead = 
   const notes: FitNote[] = [];
   const repeated = spec.repeated;
   if (repeated?.candidates && repeated.candidates.length > 0) {
-    const selection = selectCovariance(design, spec, repeated.candidates, repeated.criterion ?? 'BIC');
+    const selection = selectCovariance(design, spec, repeated.candidates, repeated.criterion ?? 'BIC', fitOptions);
     fit = selection.chosen;
     candidates = selection.table;
     for (const f of selection.fits) {
       if (f !== fit) for (const n of f.notes) notes.push({ severity: n.severity === 'error' ? 'warning' : n.severity, message: `${structureLabel(f.structure)} candidate: ${n.message}` });
     }
   } else {
-    fit = fitModel(design, spec, repeated?.type);
+    fit = fitModel(design, spec, undefined, fitOptions);
   }
   // Satterthwaite / Kenward-Roger: df from the hypothesis; KR also replaces Cov(beta) by Phi_A and scales F
   const approx = approximateInference(design, fit, spec.ddfm, spec.kenwardRoger ? { kenwardRoger: spec.kenwardRoger } : {});
@@ -72,10 +90,11 @@ export function runModel(rows: Row[], planned: PlannedModel, observationsRead = 
     approx ? { approximate: approx.approximate } : {},
   );
   if (approx) for (const message of approx.notes) notes.push({ severity: 'info', message });
-  const inference = fixedEffectsInference(design, approx?.fit ?? fit, spec, ddf, approx?.fScale ? { fScale: approx.fScale } : {});
+  const alpha = spec.alpha ?? 0.05;
+  const inference = fixedEffectsInference(design, approx?.fit ?? fit, spec, ddf, { alpha, ...(approx?.fScale ? { fScale: approx.fScale } : {}) });
   const covparms = fit.covParms.map((c, k) => {
-    const prm = fit.covarianceModel.parameters[k];
-    return { ...c, ...waldZ(c.estimate, c.se, prm.kind === 'variance') };
+    const bounded = boundedBelowByZero(fit.covarianceModel.parameters[k].kind);
+    return { ...c, ...waldZ(c.estimate, c.se, bounded), ...covarianceParameterLimits(c.estimate, c.se, bounded, alpha) };
   });
   const randomSolution = spec.randomSolution ? randomEffectsSolution(design, fit, spec.ddfm) : undefined;
   const zColumns = design.Z ? design.Z.columns : 0;
@@ -89,6 +108,7 @@ export function runModel(rows: Row[], planned: PlannedModel, observationsRead = 
       ...(subjectEffect ? { subjectEffect } : {}),
       estimationMethod: spec.method,
       dfMethod: spec.ddfm,
+      ...(spec.alpha !== undefined && spec.alpha !== 0.05 ? { alpha: spec.alpha } : {}),
       classLevels: [...design.classLevels].map(([name, levels]) => ({ name, levels })),
     },
     dimensions: {
@@ -102,6 +122,7 @@ export function runModel(rows: Row[], planned: PlannedModel, observationsRead = 
       observations_used: design.n,
     },
     iterations: fit.iterations,
+    ...(fit.refinement.length > 0 ? { refinement: fit.refinement } : {}),
     converged: fit.converged,
     minus2ll: fit.minus2ll,
     aic: fit.aic,
@@ -115,6 +136,7 @@ export function runModel(rows: Row[], planned: PlannedModel, observationsRead = 
     ...(randomSolution ? { randomSolution } : {}),
     lsmeans: inference.lsmeans,
     diffs: inference.diffs,
+    ...(inference.slices.length > 0 ? { slices: inference.slices } : {}),
     estimates: inference.estimates,
     candidates,
     ...(candidates.length > 0 ? { chosen_structure: fit.structure } : {}),
@@ -125,8 +147,7 @@ export function runModel(rows: Row[], planned: PlannedModel, observationsRead = 
 function describeCovariance(spec: PlannedModel['spec'], fit: FitResult): string {
   const parts: string[] = [];
   if (spec.random.length > 0) parts.push(spec.random.map((r) => (r.type === 'UN' ? 'Unstructured G' : 'Variance Components')).join(', '));
-  const bands = fit.structure === 'TOEP' ? spec.repeated?.toeplitzBands : undefined;
-  if (spec.repeated || spec.random.length === 0) parts.push(structureLabel(fit.structure) + (bands ? `(${bands})` : ''));
+  if (spec.repeated || spec.random.length === 0) parts.push(choiceLabel(fit.choice) + (spec.repeated?.group ? `, GROUP=${spec.repeated.group}` : ''));
   return parts.join(' + ');
 }
 

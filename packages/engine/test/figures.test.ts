@@ -18,7 +18,8 @@ import type {
   ResidualsFigure,
   TrajectoriesFigure,
 } from '../src/figure-types.js';
-import { normalQuantile, quantile7 } from '../src/figures.js';
+import { quantile7 } from '../src/figures.js';
+import { normalQuantile } from '../src/distributions/central.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const ref = JSON.parse(readFileSync(here('./fixtures/figures-ketamine.json'), 'utf8'));

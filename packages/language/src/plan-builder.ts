@@ -4,6 +4,7 @@
 import type { LangiumDocument } from 'langium';
 import type {
   AnalysisSpec,
+  CovarianceChoice,
   CovarianceType,
   Dataset,
   DerivedSpec,
@@ -39,7 +40,10 @@ import {
 } from './generated/ast.js';
 import {
   allModels,
+  classReferences,
   compareTerm,
+  COVARIANCE_TYPES,
+  covarianceChoice,
   effectTerm,
   fixedTerms,
   hasGSide,
@@ -61,7 +65,7 @@ export class StudyPlanError extends Error {
   }
 }
 
-export const COVARIANCE_TYPES: readonly CovarianceType[] = ['VC', 'CS', 'AR1', 'UN', 'CSH', 'ARH1', 'TOEP'];
+export { COVARIANCE_TYPES };
 
 export interface BuildPlanOptions {
   /** the data, if already read; otherwise read (cached) from the spec's `data` file when it can be */
@@ -87,8 +91,9 @@ export function rowFilter(f: FilterStmt): RowFilter {
   return { mode: f.mode, expr: rowExpr(f.expr) };
 }
 
-function isCovType(s: string): s is CovarianceType {
-  return (COVARIANCE_TYPES as readonly string[]).includes(s);
+/** A `select cov` candidate: the type alone when it has no options, as the engine also takes it. */
+function candidate(c: CovarianceChoice): CovarianceType | CovarianceChoice {
+  return c.toeplitzBands === undefined && c.coordinates === undefined ? c.type : c;
 }
 
 /** The engine's ModelSpec and rows of one fitted model. */
@@ -128,19 +133,24 @@ export function plannedModel(m: EffectiveModel, studySubject: string | undefined
 
   let repeated: ModelSpec['repeated'];
   if (m.select) {
-    const candidates = m.select.candidates.map((c) => c.name).filter(isCovType);
+    const choices = m.select.candidates.map(covarianceChoice).filter((c): c is CovarianceChoice => c !== undefined);
+    // the spec's own type (and its options) are the first candidate's
+    const first = choices[0] ?? { type: 'VC' };
     repeated = {
       effect: rep,
-      type: candidates[0] ?? 'VC',
-      candidates,
+      ...first,
+      candidates: choices.map(candidate),
       criterion: (m.select.criterion ?? 'AIC') as InformationCriterion,
     };
   } else if (m.cov) {
-    repeated = { effect: rep, type: isCovType(m.cov.type.name) ? m.cov.type.name : 'VC' };
-    if (m.cov.type.bands !== undefined) repeated.toeplitzBands = m.cov.type.bands;
+    repeated = { effect: rep, ...(covarianceChoice(m.cov.type) ?? { type: 'VC' }) };
   } else if (rep) {
     repeated = { effect: rep, type: 'VC' };
   }
+  const group = (m.select ?? m.cov)?.group?.column;
+  if (repeated && group) repeated.group = group;
+  const classReference = classReferences(m, data);
+  const alpha = m.alpha?.value ? literalValue(m.alpha.value) : undefined;
 
   const gSide = hasGSide(m);
   const ddfm: DfMethod = m.df
@@ -167,6 +177,7 @@ export function plannedModel(m: EffectiveModel, studySubject: string | undefined
     response: m.outcome?.outcome.column ?? '',
     subject,
     classes,
+    ...(classReference ? { classReference } : {}),
     fixed,
     intercept: !m.fixed?.noIntercept,
     repeated,
@@ -174,7 +185,10 @@ export function plannedModel(m: EffectiveModel, studySubject: string | undefined
     method: m.method?.method ?? 'REML',
     ddfm,
     ...(m.df?.variant === 'observed' ? { kenwardRoger: { information: 'observed' as const } } : {}),
-    ...(m.df?.variant === 'firstorder' ? { kenwardRoger: { firstOrder: true } } : {}),
+    // SAS KR(FIRSTORDER) and KR(LINEAR): SAS's observed information, without the second-derivative term
+    ...(m.df?.variant === 'firstorder' || m.df?.variant === 'linear' ? { kenwardRoger: { information: 'observed' as const, firstOrder: true } } : {}),
+    ...(typeof alpha === 'number' ? { alpha } : {}),
+    ...(m.converge ? { convergence: m.converge.to } : {}),
     tests: m.tests.length ? m.tests.flatMap((t) => t.effects.map(effectTerm)) : undefined,
     estimates: m.estimates.map((e) => ({
       kind: 'slope-at-levels' as const,

@@ -3,9 +3,11 @@
  * statements, each model as it is fitted (sensitivity variants applied), fixed-effect expansion.
  */
 import { AstUtils, type AstNode, type LangiumDocument } from 'langium';
-import type { Dataset, Term } from '@study/engine';
+import type { CovarianceChoice, CovarianceType, Dataset, Term } from '@study/engine';
 import {
   isAddStmt,
+  isAlphaStmt,
+  isConvergeStmt,
   isAnalysisBlock,
   isCompareStmt,
   isCovariateStmt,
@@ -29,11 +31,14 @@ import {
   isStudyTitle,
   isSubjectDecl,
   isTestStmt,
+  type AlphaStmt,
+  type ConvergeStmt,
   type AnalysisBlock,
   type ColumnRef,
   type CompareStmt,
   type CovariateStmt,
   type CovStmt,
+  type CovType,
   type DataDecl,
   type DfStmt,
   type Effect,
@@ -102,6 +107,9 @@ export interface EffectiveModel {
   select?: SelectCovStmt;
   method?: MethodStmt;
   df?: DfStmt;
+  alpha?: AlphaStmt;
+  /** `converge sas` / `converge optimum` */
+  converge?: ConvergeStmt;
   tests: TestStmt[];
   estimates: EstimateStmt[];
   compares: CompareStmt[];
@@ -141,6 +149,8 @@ function applyStatement(m: EffectiveModel, s: ModelStatement, replace: boolean, 
     m.cov = undefined;
   } else if (isMethodStmt(s)) m.method = s;
   else if (isDfStmt(s)) m.df = s;
+  else if (isAlphaStmt(s)) m.alpha = s;
+  else if (isConvergeStmt(s)) m.converge = s;
   else if (isTestStmt(s)) {
     if (fresh('test')) m.tests = [];
     m.tests.push(s);
@@ -260,9 +270,12 @@ export function dedupeTerms(terms: Term[]): Term[] {
   });
 }
 
-/** The fixed-effects terms of a model: its `fixed` formula, or the repeated factor crossed with each covariate/factor. */
+/**
+ * The fixed-effects terms of a model: its `fixed` formula (none for `fixed intercept`), or the repeated
+ * factor crossed with each covariate/factor.
+ */
 export function fixedTerms(m: EffectiveModel): Term[] {
-  if (m.fixed) return dedupeTerms(m.fixed.terms.flatMap(expandFormulaTerm));
+  if (m.fixed) return m.fixed.interceptOnly ? [] : dedupeTerms(m.fixed.terms.flatMap(expandFormulaTerm));
   const rep = m.repeated?.effect?.column;
   const others = [...m.covariates, ...m.factors].map((c) => c?.column).filter((c): c is string => typeof c === 'string' && c !== rep);
   const terms: Term[] = [];
@@ -280,6 +293,91 @@ export function hasRSide(m: EffectiveModel): boolean {
 /** Does the model have G-side random effects? (`random subject` is one only without an R-side structure.) */
 export function hasGSide(m: EffectiveModel): boolean {
   return m.randoms.some((r) => (r.subjectOnly ? !hasRSide(m) : r.effects.length > 0));
+}
+
+/** Every covariance structure of the engine, in the order they are offered and listed in messages. */
+export const COVARIANCE_TYPES: readonly CovarianceType[] = ['VC', 'CS', 'AR1', 'UN', 'CSH', 'ARH1', 'TOEP', 'TOEPH', 'ANTE1', 'SPPOW', 'SPEXP', 'SPGAU'];
+
+/** How each structure is written in a spec (as SAS writes TYPE=; AR1, ARH1 and ANTE1 are also written AR(1), ARH(1), ANTE(1)). */
+export const COVARIANCE_LABELS: Readonly<Record<CovarianceType, string>> = {
+  VC: 'VC',
+  CS: 'CS',
+  AR1: 'AR1',
+  UN: 'UN',
+  CSH: 'CSH',
+  ARH1: 'ARH1',
+  TOEP: 'TOEP',
+  TOEPH: 'TOEPH',
+  ANTE1: 'ANTE1',
+  SPPOW: 'SP(POW)',
+  SPEXP: 'SP(EXP)',
+  SPGAU: 'SP(GAU)',
+};
+
+/** `SP(kind)`: the spatial structures by the kind written in parentheses. */
+export const SPATIAL_KINDS: Readonly<Record<string, CovarianceType>> = { POW: 'SPPOW', EXP: 'SPEXP', GAU: 'SPGAU' };
+
+/** Written with an order in parentheses, SAS style: AR(1), ARH(1), ANTE(1). */
+const FIRST_ORDER: Readonly<Record<string, CovarianceType>> = { AR: 'AR1', ARH: 'ARH1', ANTE: 'ANTE1' };
+
+const PLAIN: readonly string[] = ['VC', 'CS', 'AR1', 'UN', 'CSH', 'ARH1', 'TOEP', 'TOEPH', 'ANTE1'];
+
+export function isSpatial(t: CovarianceType | undefined): boolean {
+  return t === 'SPPOW' || t === 'SPEXP' || t === 'SPGAU';
+}
+
+/**
+ * The engine structure a written structure names, or undefined when it names none. Options that do not
+ * belong to it (coordinates on UN, bands on AR1) are ignored here and reported by the validator.
+ */
+export function covarianceTypeOf(t: CovType | undefined): CovarianceType | undefined {
+  if (!t || typeof t.name !== 'string') return undefined;
+  if (t.name === 'SP') return t.option !== undefined ? SPATIAL_KINDS[t.option] : undefined;
+  if (t.bands !== undefined && FIRST_ORDER[t.name]) return t.bands === 1 ? FIRST_ORDER[t.name] : undefined;
+  return PLAIN.includes(t.name) ? (t.name as CovarianceType) : undefined;
+}
+
+/** The structure with its options (TOEP(q) bands, spatial coordinates), as the engine takes it. */
+export function covarianceChoice(t: CovType): CovarianceChoice | undefined {
+  const type = covarianceTypeOf(t);
+  if (!type) return undefined;
+  const choice: CovarianceChoice = { type };
+  if (type === 'TOEP' && t.bands !== undefined) choice.toeplitzBands = t.bands;
+  const coordinates = t.coordinates.map((c) => c?.column).filter((c): c is string => typeof c === 'string');
+  if (isSpatial(type) && coordinates.length > 0) choice.coordinates = coordinates;
+  return choice;
+}
+
+/** A structure as SAS writes it: `UN`, `TOEP(3)`, `AR(1)` as AR1, `SP(EXP)(VISITN VISITN2)`. */
+export function covTypeText(t: CovType | undefined): string {
+  if (!t) return '?';
+  const type = covarianceTypeOf(t);
+  if (!type) return nodeText(t) || String(t.name);
+  const bands = type === 'TOEP' && t.bands !== undefined ? `(${t.bands})` : '';
+  const coords = isSpatial(type) && t.coordinates.length ? `(${t.coordinates.map((c) => c.column).join(' ')})` : '';
+  return COVARIANCE_LABELS[type] + bands + coords;
+}
+
+/** The structures that place observations by their order in R (the levels of the repeated effect): lags and neighbours. */
+export const ORDER_DEPENDENT_TYPES: readonly CovarianceType[] = ['AR1', 'ARH1', 'TOEP', 'TOEPH', 'ANTE1'];
+
+/** SAS CLASS … REF=: the reference level of each factor that sets one, as the engine's level text (numbers as String(n)). */
+export function classReferences(m: EffectiveModel, data?: Dataset): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const f of m.factors) {
+    if (!f?.column || !f.reference) continue;
+    out[f.column] = referenceText(f, data);
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** The level a `ref` names, as level text: a number as String(n); a quoted number on a numeric column the same way. */
+export function referenceText(f: ColumnRef, data?: Dataset): string {
+  const v = f.reference ? literalValue(f.reference) : '';
+  if (typeof v === 'number') return String(v);
+  const col = data?.columns.find((c) => c.name === f.column);
+  if (col?.kind === 'numeric' && v.trim() !== '' && Number.isFinite(Number(v))) return String(Number(v));
+  return v;
 }
 
 export function literalValue(l: Literal): number | string {
@@ -346,9 +444,13 @@ export function describeModel(m: EffectiveModel, subject?: string): string {
     lines.push(`repeated: \`${m.repeated.effect.column}\`${lv}`);
   }
   const sub = hasRSide(m) || m.randoms.some((r) => r.subjectOnly) ? subject : undefined;
+  const group = (m.select ?? m.cov)?.group?.column;
+  const per = `${sub ? ` (subject ${sub}` : ''}${group ? `${sub ? ', ' : ' ('}group ${group}` : ''}${sub || group ? ')' : ''}`;
   if (m.select) {
-    lines.push(`R-side covariance: best of ${m.select.candidates.map((c) => c.name).join(', ')} by ${m.select.criterion ?? 'AIC'}${sub ? ` (subject ${sub})` : ''}`);
-  } else if (m.cov) lines.push(`R-side covariance: ${m.cov.type.name}${sub ? ` (subject ${sub})` : ''}`);
+    lines.push(`R-side covariance: best of ${m.select.candidates.map(covTypeText).join(', ')} by ${m.select.criterion ?? 'AIC'}${per}`);
+  } else if (m.cov) lines.push(`R-side covariance: ${covTypeText(m.cov.type)}${per}`);
+  const refs = m.factors.filter((f) => f.reference);
+  if (refs.length) lines.push(`reference levels: ${refs.map((f) => `${f.column} ${literalText(f.reference!)}`).join(', ')}`);
   for (const r of m.randoms) {
     if (r.subjectOnly) {
       if (!hasRSide(m)) lines.push(`random: intercept by ${subject ?? '?'} (VC)`);
@@ -359,6 +461,8 @@ export function describeModel(m: EffectiveModel, subject?: string): string {
   }
   const gSide = hasGSide(m);
   const ddfm = m.df?.method ?? (gSide ? 'containment' : hasRSide(m) && sub ? 'between-within' : 'residual');
-  lines.push(`method ${m.method?.method ?? 'REML'}${m.method ? '' : ' (default)'}, df ${ddfm}${m.df ? '' : ' (default)'}`);
+  const variant = m.df?.variant ? ` ${m.df.variant}` : '';
+  const alpha = m.alpha?.value?.number !== undefined ? `, alpha ${literalText(m.alpha.value)}` : '';
+  lines.push(`method ${m.method?.method ?? 'REML'}${m.method ? '' : ' (default)'}, df ${ddfm}${variant}${m.df ? '' : ' (default)'}${alpha}`);
   return lines.join('  \n');
 }

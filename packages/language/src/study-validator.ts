@@ -3,7 +3,7 @@
  * diagnostics, never an exception out of the language server.
  */
 import { AstUtils, type AstNode, type ValidationAcceptor, type ValidationChecks, type ValidationSeverity } from 'langium';
-import { applyFilters, type ColumnInfo, type Dataset, type Value } from '@study/engine';
+import { applyFilters, type ColumnInfo, type Dataset, type RowFilter, type Value } from '@study/engine';
 import {
   isColumnRef,
   isCondition,
@@ -20,9 +20,10 @@ import {
   isFactorStmt,
   isRandomStmt,
   isDropStmt,
+  isCovStmt,
+  isSelectCovStmt,
   type ColumnRef,
   type Condition,
-  type CovType,
   type Literal,
   type ModelBlock,
   type SensitivityBlock,
@@ -50,43 +51,13 @@ import {
   type StudyInfo,
 } from './semantics.js';
 import { closest } from './suggest.js';
-import { COVARIANCE_TYPES, rowFilter } from './plan-builder.js';
+import { rowFilter } from './plan-builder.js';
+import { Codes } from './validation/codes.js';
+import { listLevels } from './validation/levels.js';
+import { checkCovarianceData, checkCovarianceStructures, checkReferenceLevels, type CheckContext } from './validation/covariance-checks.js';
+import { checkAlpha } from './validation/model-options.js';
 
-/** Diagnostic codes (also in docs/language.md). */
-export const Codes = {
-  duplicateStatement: 'duplicate-statement',
-  noData: 'no-data',
-  dataError: 'data-error',
-  unknownColumn: 'unknown-column',
-  letBeforeDefinition: 'let-before-definition',
-  duplicateLet: 'duplicate-let',
-  letShadowsColumn: 'let-shadows-column',
-  notNumeric: 'not-numeric',
-  covariateNotNumeric: 'covariate-not-numeric',
-  unknownLevel: 'unknown-level',
-  rangeNotNumeric: 'range-not-numeric',
-  subjectConstant: 'subject-constant',
-  subjectMissing: 'subject-missing',
-  subjectUnique: 'subject-unique',
-  noSubject: 'no-subject',
-  duplicateObservation: 'duplicate-observation',
-  unknownCovType: 'unknown-cov-type',
-  randomType: 'random-type',
-  unidentifiable: 'unidentifiable',
-  testedAtZero: 'tested-at-zero',
-  noOutcome: 'no-outcome',
-  notInModel: 'not-in-model',
-  conflictingCov: 'conflicting-cov',
-  typeMismatch: 'type-mismatch',
-  notPerSubject: 'not-per-subject',
-  derivedNotAllowed: 'derived-not-allowed',
-  dfVariant: 'df-variant',
-  predictRandom: 'predict-random',
-  dfNotAvailable: 'df-not-available',
-  covBands: 'cov-bands',
-  untrusted: 'untrusted',
-  internal: 'internal',
-} as const;
+export { Codes };
 
 export interface SuggestionData {
   code: string;
@@ -121,15 +92,12 @@ const KEYWORD_OF: Record<string, string> = {
   SelectCovStmt: 'select',
   MethodStmt: 'method',
   DfStmt: 'df',
+  AlphaStmt: 'alpha',
+  ConvergeStmt: 'converge',
 };
 
 function fmtNumber(x: number): string {
   return Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 1 ? x.toFixed(1) : x.toPrecision(2);
-}
-
-function listLevels(col: ColumnInfo): string {
-  const d = col.distinct;
-  return d.length <= 8 ? d.join(', ') : `${d.slice(0, 6).join(', ')}, …, ${d[d.length - 1]}`;
 }
 
 function hasLevel(col: ColumnInfo, l: Literal): boolean {
@@ -158,7 +126,7 @@ export class StudyValidator {
   }
 }
 
-class FileCheck {
+class FileCheck implements CheckContext {
   readonly info: StudyInfo;
   data?: Dataset;
   dataName = 'the data';
@@ -171,7 +139,7 @@ class FileCheck {
     this.info = studyInfo(root);
   }
 
-  private report(severity: Severity, message: string, node: AstNode, where: { property?: string; keyword?: string; index?: number } = {}, code?: string, suggestion?: string): void {
+  report(severity: Severity, message: string, node: AstNode, where: { property?: string; keyword?: string; index?: number } = {}, code?: string, suggestion?: string): void {
     if (!node?.$cstNode) return;
     const data: SuggestionData | undefined = code ? { code, ...(suggestion ? { suggestion } : {}) } : undefined;
     this.accept(severity, message, { node, ...where, code, data } as Parameters<ValidationAcceptor>[2]);
@@ -194,6 +162,7 @@ class FileCheck {
       this.safe(() => this.checkLets());
       this.safe(() => this.checkFilters());
       this.safe(() => this.checkAnalyses());
+      this.safe(() => checkReferenceLevels(this, this.root));
     }
     const models = allModels(this.root);
     for (const m of models) this.safe(() => this.checkModel(m));
@@ -276,7 +245,7 @@ class FileCheck {
   }
 
   /** The column of a reference, when it is a data column (not a let). */
-  private col(ref: ColumnRef | undefined): ColumnInfo | undefined {
+  col(ref: ColumnRef | undefined): ColumnInfo | undefined {
     if (!ref) return undefined;
     if (this.info.lets.some((l) => l.name === ref.column)) return undefined;
     return this.columns.get(ref.column);
@@ -286,7 +255,7 @@ class FileCheck {
     return this.info.lets.some((l) => l.name === name);
   }
 
-  private requireNumeric(ref: ColumnRef | undefined, what: string): void {
+  requireNumeric(ref: ColumnRef | undefined, what: string): void {
     const c = this.col(ref);
     if (!ref) return;
     if (c && c.kind !== 'numeric') {
@@ -399,6 +368,7 @@ class FileCheck {
       if (isRepeatedStmt(n) && n.effect) refs.push(n.effect);
       else if (isFactorStmt(n)) refs.push(...n.columns);
       else if (isRandomStmt(n) && n.subject) refs.push(n.subject);
+      else if ((isCovStmt(n) || isSelectCovStmt(n)) && n.group) refs.push(n.group);
       else if (isLevelRef(n) && n.column) refs.push(n.column);
     }
     for (const r of refs) {
@@ -409,7 +379,7 @@ class FileCheck {
   }
 
   private checkBlockDuplicates(block: ModelBlock | SensitivityBlock): void {
-    const single = ['OutcomeStmt', 'RepeatedStmt', 'FixedStmt', 'MethodStmt', 'DfStmt'];
+    const single = ['OutcomeStmt', 'RepeatedStmt', 'FixedStmt', 'MethodStmt', 'DfStmt', 'AlphaStmt', 'ConvergeStmt'];
     const seen = new Set<string>();
     let covSeen = false;
     for (const s of block.statements) {
@@ -451,36 +421,15 @@ class FileCheck {
     return classes;
   }
 
-  private checkCovType(t: CovType | undefined, allowed: readonly string[], what: string): void {
-    if (!t?.name) return;
-    if (allowed.includes(t.name)) return;
-    const known = (COVARIANCE_TYPES as readonly string[]).includes(t.name);
-    if (known) {
-      this.report('error', `${what} can be ${allowed.join(' or ')}, not ${t.name}`, t, { property: 'name' }, Codes.randomType);
-      return;
-    }
-    const suggestion = closest(t.name, allowed) ?? allowed.find((a) => a.toLowerCase() === t.name.toLowerCase().replace(/[^a-z0-9]/g, ''));
-    this.report('error', `unknown covariance structure '${t.name}' (known: ${allowed.join(', ')})` + (suggestion ? `; did you mean '${suggestion}'?` : ''), t, { property: 'name' }, Codes.unknownCovType, suggestion);
-  }
-
   private checkModel(m: EffectiveModel): void {
     const block = m.sensitivity ?? m.model;
     const subject = this.info.subject?.column?.column;
     if (!m.outcome) {
       this.report('error', `model '${m.name}' has no outcome: add \`outcome <variable>\``, block, block.name ? { property: 'name' } : { keyword: KEYWORD_OF[block.$type] }, Codes.noOutcome);
     }
-    // covariance structures
-    if (m.cov) this.checkCovType(m.cov.type, COVARIANCE_TYPES, 'an R-side structure');
-    if (m.select) for (const c of m.select.candidates) this.checkCovType(c, COVARIANCE_TYPES, 'an R-side structure');
-    for (const r of m.randoms) if (r.type) this.checkCovType(r.type, ['VC', 'UN'], 'a random-effects structure');
-    // TOEP(q): a banded Toeplitz, only as the R-side structure of `cov`
-    const banded = [m.cov?.type, ...(m.select?.candidates ?? []), ...m.randoms.map((r) => r.type)].filter((t) => t?.bands !== undefined);
-    for (const t of banded) {
-      if (!t) continue;
-      if (t.name !== 'TOEP') this.report('error', `only TOEP takes a number of bands (TOEP(4)); ${t.name}(${t.bands}) is not a structure`, t, { property: 'bands' }, Codes.covBands);
-      else if (t !== m.cov?.type) this.report('error', 'a banded Toeplitz is given with `cov TOEP(q)`; `select cov` and `random … type` take structures without bands', t, { property: 'bands' }, Codes.covBands);
-      else if (!Number.isInteger(t.bands) || t.bands! < 1) this.report('error', `TOEP(q) needs a whole number of bands q >= 1, not ${t.bands}`, t, { property: 'bands' }, Codes.covBands);
-    }
+    // covariance structures (validation/covariance-checks.ts) and alpha
+    this.safe(() => checkCovarianceStructures(this, m));
+    this.safe(() => checkAlpha(this, m));
     if (!subject) {
       const needs = m.cov ?? m.select ?? m.randoms.find((r) => r.subjectOnly);
       if (needs) {
@@ -580,13 +529,14 @@ class FileCheck {
       }
     }
     this.checkDuplicates(m, subject);
+    this.safe(() => checkCovarianceData(this, m, subject));
 
     // consistency of test/estimate/compare is only meaningful once every variable of the model is known
     if (this.hasUnknownVariables(m)) return;
     const fixed = fixedTerms(m);
     const fixedKeys = new Set(fixed.map(termKey));
     const classes = this.classesOf(m);
-    const fixedText = fixed.map(termText).join(' + ');
+    const fixedText = fixed.length ? fixed.map(termText).join(' + ') : 'intercept only';
     for (const t of m.tests) {
       for (const e of t.effects) {
         const term = effectTerm(e);
@@ -661,12 +611,9 @@ class FileCheck {
     }
   }
 
-  private checkDuplicates(m: EffectiveModel, subject: string | undefined): void {
-    if (!m.repeated || !subject || !this.data) return;
-    const rep = m.repeated.effect?.column;
-    if (!rep || !this.columns.has(rep) || !this.columns.has(subject)) return;
-    // the filters that can be evaluated on the raw data (not those on derived variables), as the engine evaluates them
-    const filters = [...this.info.filters, ...m.filters]
+  /** The filters of a model that can be evaluated on the raw data (not those on derived variables), as the engine evaluates them. */
+  private evaluableFilters(m: EffectiveModel): RowFilter[] {
+    return [...this.info.filters, ...m.filters]
       .filter((f) => AstUtils.streamAllContents(f).filter(isColumnRef).every((r) => this.columns.has(r.column) && !this.isLet(r.column)))
       .flatMap((f) => {
         try {
@@ -675,6 +622,25 @@ class FileCheck {
           return [];
         }
       });
+  }
+
+  modelRows(m: EffectiveModel): Record<string, Value>[] {
+    if (!this.data) return [];
+    let rows = applyFilters(this.data.rows, this.evaluableFilters(m));
+    const rep = m.repeated?.effect?.column;
+    const levels = m.repeated && rep && this.columns.has(rep) ? repeatedLevels(m.repeated, this.data) : undefined;
+    if (levels && rep) {
+      const keep = new Set(levels.map(String));
+      rows = rows.filter((r) => r[rep] !== null && keep.has(String(r[rep])));
+    }
+    return rows;
+  }
+
+  private checkDuplicates(m: EffectiveModel, subject: string | undefined): void {
+    if (!m.repeated || !subject || !this.data) return;
+    const rep = m.repeated.effect?.column;
+    if (!rep || !this.columns.has(rep) || !this.columns.has(subject)) return;
+    const filters = this.evaluableFilters(m);
     const levels = repeatedLevels(m.repeated, this.data);
     const levelSet = levels ? new Set(levels.map(String)) : undefined;
     const seen = new Set<string>();

@@ -15,6 +15,10 @@ export const KETAMINE_DIR = fileURLToPath(new URL('../../../examples/ketamine', 
 export const KETAMINE_SPEC = readFileSync(path.join(KETAMINE_DIR, 'ketamine.study'), 'utf8');
 export const KETAMINE_CSV = readFileSync(path.join(KETAMINE_DIR, 'ketamine.csv'), 'utf8');
 
+/** A small FEV1 trial (12 subjects × 4 visits, two arms): fixtures/fev.csv. */
+export const FEV_DIR = fileURLToPath(new URL('./fixtures', import.meta.url));
+export const FEV_CSV = readFileSync(path.join(FEV_DIR, 'fev.csv'), 'utf8');
+
 /** A fresh temp folder holding ketamine.csv (a copy) and any extra files. */
 export function tempFolder(files: Record<string, string> = {}): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'study-lang-'));

@@ -4,7 +4,7 @@ import { URI } from 'langium';
 import { expectCompletion, expectFormatting, expectGoToDefinition, expectHover, expectSymbols, highlightHelper, expectSemanticToken } from 'langium/test';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { SemanticTokenTypes, SymbolKind, type CodeAction, type DocumentSymbol } from 'vscode-languageserver';
-import { check, services, KETAMINE_DIR, KETAMINE_SPEC, ketamineWith } from './helpers.js';
+import { check, services, FEV_DIR, KETAMINE_DIR, KETAMINE_SPEC, ketamineWith } from './helpers.js';
 
 let n = 0;
 const inKetamine = () => ({ documentUri: URI.file(path.join(KETAMINE_DIR, `lsp-test-${++n}.study`)).toString() });
@@ -34,6 +34,19 @@ describe('quick fix', () => {
     const { actions, fixed } = await fix(ketamineWith('select cov CS, AR1, UN', 'select cov CS, AR, UN'), 'unknown-cov-type');
     expect(actions[0].title).toBe("Replace with 'AR1'");
     expect(fixed).toBe(KETAMINE_SPEC);
+  });
+
+  it('replaces an unknown reference level by the closest level, quoted as it was', async () => {
+    const fixed = 'data "fev.csv"\nsubject USUBJID\nmodel m {\n    outcome FEV1\n    factor ARMCD ref "PBO"\n}\n';
+    const r = await check(fixed.replace('"PBO"', '"pbo"'), FEV_DIR);
+    const d = r.diagnostics.find((x) => x.code === 'unknown-level')!;
+    const actions = (await services.lsp.CodeActionProvider!.getCodeActions(r.document, {
+      textDocument: { uri: r.document.textDocument.uri },
+      range: d.range,
+      context: { diagnostics: [d] },
+    })) as CodeAction[];
+    expect(actions[0].title).toBe(`Replace with '"PBO"'`);
+    expect(TextDocument.applyEdits(r.document.textDocument, actions[0].edit!.changes![r.document.textDocument.uri])).toBe(fixed);
   });
 
   it('offers nothing without a suggestion', async () => {
@@ -106,7 +119,54 @@ describe('completion', () => {
     await expectCompletion(services)({
       text: 'model m { cov <|> }',
       index: 0,
-      expectedItems: ['VC', 'CS', 'AR1', 'UN', 'CSH', 'ARH1', 'TOEP'],
+      expectedItems: ['VC', 'CS', 'AR1', 'UN', 'CSH', 'ARH1', 'TOEP', 'TOEPH', 'ANTE1', 'SP(POW)', 'SP(EXP)', 'SP(GAU)'],
+    });
+  });
+
+  it('offers the structures after select cov and a comma, with a snippet for the coordinates of SP(…)', async () => {
+    await expectCompletion(services)({
+      text: 'model m { select cov CS, <|> }',
+      index: 0,
+      assert: (list) => {
+        const labels = list.items.map((i) => i.label);
+        for (const t of ['TOEPH', 'ANTE1', 'SP(POW)', 'SP(EXP)', 'SP(GAU)']) expect(labels).toContain(t);
+        expect(list.items.find((i) => i.label === 'SP(EXP)')).toMatchObject({ insertText: 'SP(EXP)($1)', insertTextFormat: 2 });
+        expect(String(list.items.find((i) => i.label === 'TOEPH')?.documentation)).toMatch(/heterogeneous Toeplitz/);
+      },
+    });
+  });
+
+  it('offers the spatial kinds inside SP(…), and columns for the coordinates and the group', async () => {
+    await expectCompletion(services)({ text: 'model m { cov SP(<|> }', index: 0, expectedItems: ['POW', 'EXP', 'GAU'] });
+    for (const text of ['data "ketamine.csv"\nmodel m { cov SP(EXP)(<|> }', 'data "ketamine.csv"\nmodel m { cov UN group <|> }']) {
+      await expectCompletion(services)({
+        text,
+        index: 0,
+        parseOptions: inKetamine(),
+        assert: (list) => expect(list.items.map((i) => i.label)).toContain('week'),
+      });
+    }
+  });
+
+  it('offers group and by after a structure, and ref after a factor', async () => {
+    await expectCompletion(services)({
+      text: 'model m { cov UN <|> }',
+      index: 0,
+      assert: (list) => expect(list.items.map((i) => i.label)).toContain('group'),
+    });
+    await expectCompletion(services)({
+      text: 'model m { select cov CS, UN <|> }',
+      index: 0,
+      assert: (list) => {
+        const labels = list.items.map((i) => i.label);
+        expect(labels).toContain('group');
+        expect(labels).toContain('by');
+      },
+    });
+    await expectCompletion(services)({
+      text: 'model m { factor sex <|> }',
+      index: 0,
+      assert: (list) => expect(list.items.map((i) => i.label)).toContain('ref'),
     });
   });
 });
@@ -139,6 +199,32 @@ describe('hover', () => {
 
   it('describes a covariance structure', async () => {
     await expectHover(services)({ text: 'model m { cov A<|>R1 }', index: 0, hover: /first-order autoregressive/ });
+  });
+
+  it('describes the new structures, also as SAS spells them', async () => {
+    await expectHover(services)({ text: 'model m { cov TOE<|>PH }', index: 0, hover: /heterogeneous Toeplitz/ });
+    await expectHover(services)({ text: 'model m { cov AN<|>TE(1) }', index: 0, hover: /first-order ante-dependence/ });
+    await expectHover(services)({ text: 'model m { cov A<|>R(1) }', index: 0, hover: /first-order autoregressive/ });
+    await expectHover(services)({ text: 'model m { cov S<|>P(EXP)(week) }', index: 0, hover: /spatial exponential/ });
+    await expectHover(services)({ text: 'model m { cov SP(PO<|>W)(week) }', index: 0, hover: /spatial power/ });
+    await expectHover(services)({ text: 'model m { select cov CS, SP(G<|>AU)(week) }', index: 0, hover: /spatial Gaussian/ });
+  });
+
+  it('documents group, ref, alpha, fixed intercept and the Kenward-Roger variants', async () => {
+    await expectHover(services)({ text: 'model m { cov UN gro<|>up ARMCD }', index: 0, hover: /GROUP=ARMCD/ });
+    await expectHover(services)({ text: 'model m { factor ARMCD r<|>ef "PBO" }', index: 0, hover: /REF='PBO'/ });
+    await expectHover(services)({ text: 'model m { alp<|>ha 0.1 }', index: 0, hover: /SAS `ALPHA=`/ });
+    await expectHover(services)({ text: 'model m { fixed inter<|>cept }', index: 0, hover: /`fixed intercept` is an intercept-only mean/ });
+    await expectHover(services)({ text: 'model m { df kenward-roger lin<|>ear }', index: 0, hover: /DDFM=KR\(LINEAR\)/ });
+    await expectHover(services)({ text: 'model m { df kenward-roger first<|>order }', index: 0, hover: /DDFM=KR\(FIRSTORDER\)/ });
+  });
+
+  it('shows group, reference levels and alpha in the expanded model', async () => {
+    await expectHover(services)({
+      text: 'subject USUBJID\nmo<|>del m {\n    outcome FEV1\n    repeated AVISIT\n    factor ARMCD ref "PBO"\n    fixed intercept\n    cov SP(EXP)(VISITN, VISITN2) group ARMCD\n    alpha 0.1\n}',
+      index: 0,
+      hover: /`FEV1 = 1`[\s\S]*R-side covariance: SP\(EXP\)\(VISITN VISITN2\) \(subject USUBJID, group ARMCD\)[\s\S]*reference levels: ARMCD PBO[\s\S]*alpha 0\.1$/,
+    });
   });
 });
 
@@ -186,6 +272,48 @@ analysis durability {
 
   it('leaves the ketamine spec unchanged', async () => {
     await expectFormatting(services)({ before: KETAMINE_SPEC, after: KETAMINE_SPEC });
+  });
+
+  it('formats spatial structures with coordinates, group, factor ref, alpha', async () => {
+    await expectFormatting(services)({
+      before: `data "fev.csv"
+subject USUBJID
+model m {
+outcome FEV1
+  factor ARMCD   ref   "PBO" ,RACE ref Asian
+cov SP ( EXP ) ( VISITN   VISITN2 )   group   ARMCD
+ alpha   0.10
+}
+sensitivity m { select cov CS ,SP(POW)(WEEK) group ARMCD by BIC; add factor SEX ref "F" }`,
+      after: `data "fev.csv"
+subject USUBJID
+model m {
+    outcome FEV1
+    factor ARMCD ref "PBO", RACE ref Asian
+    cov SP(EXP)(VISITN VISITN2) group ARMCD
+    alpha 0.10
+}
+sensitivity m {
+    select cov CS, SP(POW)(WEEK) group ARMCD by BIC;
+    add factor SEX ref "F"
+}`,
+    });
+  });
+
+  it('leaves formatted new statements unchanged', async () => {
+    const text = `data "fev.csv"
+subject USUBJID
+model m {
+    outcome FEV1
+    repeated AVISIT
+    factor ARMCD ref "PBO"
+    fixed intercept
+    cov SP(EXP)(VISITN VISITN2) group ARMCD
+    df kenward-roger linear
+    alpha 0.1
+}`;
+    await expectFormatting(services)({ before: text, after: text });
+    await expectFormatting(services)({ before: text.replace('VISITN VISITN2', 'VISITN, VISITN2'), after: text.replace('VISITN VISITN2', 'VISITN, VISITN2') });
   });
 
   it('formats cov TOEP(q) and predict random effects', async () => {
@@ -258,5 +386,16 @@ describe('semantic highlighting', () => {
     expectSemanticToken(tokens, { rangeIndex: 1, tokenType: SemanticTokenTypes.number });
     expectSemanticToken(tokens, { rangeIndex: 2, tokenType: SemanticTokenTypes.keyword });
     expectSemanticToken(tokens, { rangeIndex: 3, tokenType: SemanticTokenTypes.variable });
+  });
+
+  it('highlights ref as a keyword, the level as a string, the spatial kind as a structure', async () => {
+    const tokens = await highlightHelper(services)('model m { factor <|ARMCD|> <|ref|> <|"PBO"|>; cov <|SP|>(<|EXP|>)(<|week|>) <|group|> ARMCD }');
+    expectSemanticToken(tokens, { rangeIndex: 0, tokenType: SemanticTokenTypes.property });
+    expectSemanticToken(tokens, { rangeIndex: 1, tokenType: SemanticTokenTypes.keyword });
+    expectSemanticToken(tokens, { rangeIndex: 2, tokenType: SemanticTokenTypes.string });
+    expectSemanticToken(tokens, { rangeIndex: 3, tokenType: SemanticTokenTypes.enumMember });
+    expectSemanticToken(tokens, { rangeIndex: 4, tokenType: SemanticTokenTypes.enumMember });
+    expectSemanticToken(tokens, { rangeIndex: 5, tokenType: SemanticTokenTypes.property });
+    expectSemanticToken(tokens, { rangeIndex: 6, tokenType: SemanticTokenTypes.keyword });
   });
 });

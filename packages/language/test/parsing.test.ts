@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseHelper } from 'langium/test';
-import type { StudyFile, ModelBlock, SensitivityBlock, AnalysisBlock, FilterStmt, LetDecl } from '../src/generated/ast.js';
+import type { StudyFile, ModelBlock, SensitivityBlock, AnalysisBlock, FilterStmt, LetDecl, CovStmt, SelectCovStmt, FactorStmt } from '../src/generated/ast.js';
 import { services, KETAMINE_SPEC } from './helpers.js';
 
 const parse = parseHelper<StudyFile>(services);
@@ -128,5 +130,110 @@ sensitivity no_dose of trajectory { drop covariate age; cov UN; method ML }`);
     expect(doc.parseResult.parserErrors.length).toBeGreaterThan(0);
     const types = doc.parseResult.value.elements.map((e) => e.$type);
     expect(types).toContain('AnalysisBlock');
+  });
+});
+
+describe('parsing: covariance structures, group, ref, alpha, intercept-only', () => {
+  it('new structures and SAS spellings', async () => {
+    const m = await model(`cov TOEPH
+cov ANTE1
+cov ANTE(1)
+cov AR(1)
+cov ARH(1)
+cov TOEP(2)
+cov SP(POW)(VISITN)
+cov SP(EXP)(VISITN VISITN2)
+cov SP(GAU)(VISITN, VISITN2)
+cov UN(VISITN VISITN2)`);
+    const types = m.statements.map((s) => (s as CovStmt).type);
+    expect(types[0]).toMatchObject({ name: 'TOEPH', coordinates: [] });
+    expect(types[0].bands).toBeUndefined();
+    expect(types[1]).toMatchObject({ name: 'ANTE1' });
+    expect(types[2]).toMatchObject({ name: 'ANTE', bands: 1 });
+    expect(types[3]).toMatchObject({ name: 'AR', bands: 1 });
+    expect(types[4]).toMatchObject({ name: 'ARH', bands: 1 });
+    expect(types[5]).toMatchObject({ name: 'TOEP', bands: 2 });
+    expect(types[6]).toMatchObject({ name: 'SP', option: 'POW', coordinates: [{ column: 'VISITN' }] });
+    expect(types[7]).toMatchObject({ name: 'SP', option: 'EXP', coordinates: [{ column: 'VISITN' }, { column: 'VISITN2' }] });
+    expect(types[8]).toMatchObject({ name: 'SP', option: 'GAU', coordinates: [{ column: 'VISITN' }, { column: 'VISITN2' }] });
+    // coordinates without a kind parse (the validator says what is wrong)
+    expect(types[9]).toMatchObject({ name: 'UN', coordinates: [{ column: 'VISITN' }, { column: 'VISITN2' }] });
+    expect(types[9].option).toBeUndefined();
+  });
+
+  it('group in cov and select cov, with by in either order', async () => {
+    const m = await model(`cov UN group ARMCD
+cov SP(EXP)(VISITN VISITN2) group ARMCD
+select cov CS, AR1, UN group ARMCD by BIC
+select cov CS, SP(POW)(WEEK) by AIC group ARMCD
+select cov CS, AR(1) group ARMCD`);
+    const [a, b, c, d, e] = m.statements as [CovStmt, CovStmt, SelectCovStmt, SelectCovStmt, SelectCovStmt];
+    expect(a).toMatchObject({ type: { name: 'UN' }, group: { column: 'ARMCD' } });
+    expect(b).toMatchObject({ type: { name: 'SP', option: 'EXP', coordinates: [{ column: 'VISITN' }, { column: 'VISITN2' }] }, group: { column: 'ARMCD' } });
+    expect(c).toMatchObject({ candidates: [{ name: 'CS' }, { name: 'AR1' }, { name: 'UN' }], group: { column: 'ARMCD' }, criterion: 'BIC' });
+    expect(d).toMatchObject({ candidates: [{ name: 'CS' }, { name: 'SP', coordinates: [{ column: 'WEEK' }] }], group: { column: 'ARMCD' }, criterion: 'AIC' });
+    expect(e).toMatchObject({ candidates: [{ name: 'CS' }, { name: 'AR', bands: 1 }], group: { column: 'ARMCD' } });
+    expect(e.criterion).toBeUndefined();
+  });
+
+  it('group, ref, alpha and linear are still column names', async () => {
+    const m = await model(`outcome group
+covariate ref, alpha, linear
+cov UN group group
+fixed group + ref`);
+    expect(m.statements[0]).toMatchObject({ outcome: { column: 'group' } });
+    expect(m.statements[1]).toMatchObject({ columns: [{ column: 'ref' }, { column: 'alpha' }, { column: 'linear' }] });
+    expect(m.statements[2]).toMatchObject({ group: { column: 'group' } });
+    expect(m.statements[3]).toMatchObject({ terms: [{ factors: [{ column: 'group' }] }, { factors: [{ column: 'ref' }] }] });
+  });
+
+  it('factor … ref: a string, a number, a negative number, an identifier; factor columns stay ColumnRefs', async () => {
+    const m = await model(`factor ARMCD ref "PBO", RACE ref 'Asian', SEX
+factor visit ref 1
+factor dose ref -1
+factor ARMCD ref PBO
+factor ref ref "ref"`);
+    const f = m.statements as FactorStmt[];
+    expect(f[0].columns).toMatchObject([
+      { $type: 'ColumnRef', column: 'ARMCD', reference: { text: 'PBO' } },
+      { $type: 'ColumnRef', column: 'RACE', reference: { text: 'Asian' } },
+      { $type: 'ColumnRef', column: 'SEX' },
+    ]);
+    expect(f[0].columns[2].reference).toBeUndefined();
+    expect(f[1].columns[0]).toMatchObject({ column: 'visit', reference: { number: 1, negative: false } });
+    expect(f[2].columns[0]).toMatchObject({ column: 'dose', reference: { number: 1, negative: true } });
+    expect(f[3].columns[0]).toMatchObject({ column: 'ARMCD', reference: { text: 'PBO' } });
+    expect(f[4].columns[0]).toMatchObject({ column: 'ref', reference: { text: 'ref' } });
+  });
+
+  it('fixed intercept, alpha, df kenward-roger linear / firstorder', async () => {
+    const m = await model(`fixed intercept
+alpha 0.10
+df kenward-roger linear
+df kenward-roger firstorder`);
+    expect(m.statements[0]).toMatchObject({ $type: 'FixedStmt', interceptOnly: true, noIntercept: false, terms: [] });
+    expect(m.statements[1]).toMatchObject({ $type: 'AlphaStmt', value: { number: 0.1 } });
+    expect(m.statements[2]).toMatchObject({ method: 'kenward-roger', variant: 'linear' });
+    expect(m.statements[3]).toMatchObject({ method: 'kenward-roger', variant: 'firstorder' });
+  });
+
+  it('in sensitivity blocks: add factor … ref, alpha, cov … group', async () => {
+    const root = await parseOk(`model m { outcome y }
+sensitivity m { add factor ARMCD ref "PBO"; alpha 0.1; cov SP(EXP)(VISITN) group ARMCD }`);
+    const s = root.elements[1] as SensitivityBlock;
+    expect(s.statements.map((x) => x.$type)).toEqual(['AddStmt', 'AlphaStmt', 'CovStmt']);
+    expect(s.statements[0]).toMatchObject({ statement: { $type: 'FactorStmt', columns: [{ column: 'ARMCD', reference: { text: 'PBO' } }] } });
+  });
+});
+
+describe('docs/language.md', () => {
+  it('every ```study example parses', async () => {
+    const md = readFileSync(fileURLToPath(new URL('../../../docs/language.md', import.meta.url)), 'utf8');
+    const blocks = [...md.matchAll(/```study\n([\s\S]*?)```/g)].map((m) => m[1]);
+    expect(blocks.length).toBeGreaterThanOrEqual(6);
+    for (const b of blocks) {
+      const doc = await parse(b);
+      expect(doc.parseResult.parserErrors.map((e) => e.message), b).toEqual([]);
+    }
   });
 });

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import * as path from 'node:path';
 import type { StudyPlan } from '@study/engine';
 import { buildPlan, checkStudyFile, parseStudyDocument } from '@study/language';
-import { KETAMINE_DIR, KETAMINE_SPEC } from './helpers.js';
+import { FEV_DIR, KETAMINE_DIR, KETAMINE_SPEC } from './helpers.js';
 
 const at = (level: number) => ({ column: 'visit', level });
 
-async function plan(text: string): Promise<StudyPlan> {
-  const r = await parseStudyDocument(text, path.join(KETAMINE_DIR, 'plan-test.study'));
+async function plan(text: string, dir = KETAMINE_DIR): Promise<StudyPlan> {
+  const r = await parseStudyDocument(text, path.join(dir, 'plan-test.study'));
   expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   return buildPlan(r.document);
 }
@@ -207,7 +207,16 @@ describe('buildPlan', () => {
     expect(plain.models[0].spec.ddfm).toBe('kenward-roger');
     expect(plain.models[0].spec.kenwardRoger).toBeUndefined();
     expect((await plan(model('df kenward-roger observed'))).models[0].spec.kenwardRoger).toEqual({ information: 'observed' });
-    expect((await plan(model('df kenward-roger firstorder'))).models[0].spec.kenwardRoger).toEqual({ firstOrder: true });
+    // SAS KR(FIRSTORDER) and KR(LINEAR): SAS's observed information without the second-derivative term
+    expect((await plan(model('df kenward-roger firstorder'))).models[0].spec.kenwardRoger).toEqual({ information: 'observed', firstOrder: true });
+    expect((await plan(model('df kenward-roger linear'))).models[0].spec.kenwardRoger).toEqual({ information: 'observed', firstOrder: true });
+  });
+
+  it('maps converge sas / optimum to the stopping rule', async () => {
+    const model = (line: string) => HEAD + `model a {\n    outcome bdi\n    repeated visit\n    random subject\n    cov UN\n    ${line}\n}`;
+    expect((await plan(model('converge sas'))).models[0].spec.convergence).toBe('sas');
+    expect((await plan(model('converge optimum'))).models[0].spec.convergence).toBe('optimum');
+    expect((await plan(model('method REML'))).models[0].spec.convergence).toBeUndefined();
   });
 
   it('maps compare … at to LS-means at covariate values', async () => {
@@ -224,5 +233,101 @@ describe('buildPlan', () => {
       { kind: 'centred', name: 'age_c', variable: 'age', centre: 50.5 },
       { kind: 'centred', name: 'a2', variable: 'age', centre: -3 },
     ]);
+  });
+});
+
+describe('buildPlan: covariance structures, GROUP=, REF=, intercept-only, alpha', () => {
+  const FEV = (body: string, extra = '') => `data "fev.csv"\nsubject USUBJID\n${extra}model m {\n    outcome FEV1\n    repeated AVISIT\n${body}\n}\n`;
+  const spec = async (body: string, extra = '') => (await plan(FEV(body, extra), FEV_DIR)).models[0].spec;
+
+  it('TOEPH, ANTE1 / ANTE(1), AR(1), ARH(1) and TOEP(2)', async () => {
+    expect((await spec('    cov TOEPH')).repeated).toEqual({ effect: 'AVISIT', type: 'TOEPH' });
+    expect((await spec('    cov ANTE1')).repeated).toEqual({ effect: 'AVISIT', type: 'ANTE1' });
+    expect((await spec('    cov ANTE(1)')).repeated).toEqual({ effect: 'AVISIT', type: 'ANTE1' });
+    expect((await spec('    cov AR(1)')).repeated).toEqual({ effect: 'AVISIT', type: 'AR1' });
+    expect((await spec('    cov ARH(1)')).repeated).toEqual({ effect: 'AVISIT', type: 'ARH1' });
+    expect((await spec('    cov TOEP(2)')).repeated).toEqual({ effect: 'AVISIT', type: 'TOEP', toeplitzBands: 2 });
+  });
+
+  it('spatial structures with their coordinates', async () => {
+    expect((await spec('    cov SP(POW)(WEEK)')).repeated).toEqual({ effect: 'AVISIT', type: 'SPPOW', coordinates: ['WEEK'] });
+    expect((await spec('    cov SP(EXP)(VISITN VISITN2)')).repeated).toEqual({ effect: 'AVISIT', type: 'SPEXP', coordinates: ['VISITN', 'VISITN2'] });
+    expect((await spec('    cov SP(GAU)(VISITN, VISITN2)')).repeated).toEqual({ effect: 'AVISIT', type: 'SPGAU', coordinates: ['VISITN', 'VISITN2'] });
+  });
+
+  it('select cov: candidates with options are CovarianceChoice objects, the others plain types', async () => {
+    const s = await spec('    select cov CS, AR(1), SP(EXP)(VISITN), TOEP(2), ANTE(1) by BIC');
+    expect(s.repeated).toEqual({
+      effect: 'AVISIT',
+      type: 'CS',
+      candidates: ['CS', 'AR1', { type: 'SPEXP', coordinates: ['VISITN'] }, { type: 'TOEP', toeplitzBands: 2 }, 'ANTE1'],
+      criterion: 'BIC',
+    });
+    // the spec's own type is the first candidate's, with its options
+    const t = await spec('    select cov SP(POW)(WEEK), UN');
+    expect(t.repeated).toEqual({ effect: 'AVISIT', type: 'SPPOW', coordinates: ['WEEK'], candidates: [{ type: 'SPPOW', coordinates: ['WEEK'] }, 'UN'], criterion: 'AIC' });
+  });
+
+  it('group: cov … group and select cov … group, by in either order', async () => {
+    expect((await spec('    cov UN group ARMCD')).repeated).toEqual({ effect: 'AVISIT', type: 'UN', group: 'ARMCD' });
+    expect((await spec('    cov SP(EXP)(VISITN VISITN2) group ARMCD')).repeated).toEqual({ effect: 'AVISIT', type: 'SPEXP', coordinates: ['VISITN', 'VISITN2'], group: 'ARMCD' });
+    const expected = { effect: 'AVISIT', type: 'CS', candidates: ['CS', 'AR1', 'UN'], criterion: 'BIC', group: 'ARMCD' };
+    expect((await spec('    select cov CS, AR1, UN group ARMCD by BIC')).repeated).toEqual(expected);
+    expect((await spec('    select cov CS, AR1, UN by BIC group ARMCD')).repeated).toEqual(expected);
+  });
+
+  it('factor … ref: classReference as level text', async () => {
+    const s = await spec('    factor ARMCD ref "PBO", RACE ref "Asian", SEX\n    fixed AVISIT * ARMCD + RACE + SEX\n    cov UN');
+    expect(s.classReference).toEqual({ ARMCD: 'PBO', RACE: 'Asian' });
+    expect(s.classes).toEqual(['AVISIT', 'ARMCD', 'RACE', 'SEX']);
+    // numbers as String(n), also when quoted on a numeric column; an unquoted identifier
+    expect((await spec('    factor VISITN ref 4\n    fixed VISITN')).classReference).toEqual({ VISITN: '4' });
+    expect((await spec('    factor VISITN ref "4.0"\n    fixed VISITN')).classReference).toEqual({ VISITN: '4' });
+    expect((await spec('    factor ARMCD ref PBO\n    fixed ARMCD')).classReference).toEqual({ ARMCD: 'PBO' });
+    expect((await spec('    factor ARMCD\n    fixed ARMCD')).classReference).toBeUndefined();
+  });
+
+  it('factor … ref in a sensitivity block (add factor, and a replacing factor statement dropped by drop)', async () => {
+    const p = await plan(
+      FEV('    factor ARMCD\n    cov UN') + 'sensitivity m { add factor RACE ref "White" }\nsensitivity other of m { drop factor ARMCD; add factor ARMCD ref "TRT" }\n',
+      FEV_DIR,
+    );
+    expect(p.models.map((m) => m.spec.classReference)).toEqual([undefined, { RACE: 'White' }, { ARMCD: 'TRT' }]);
+  });
+
+  it('fixed intercept: no fixed terms, an intercept, the repeated effect still places R', async () => {
+    const s = await spec('    fixed intercept\n    cov UN');
+    expect(s).toMatchObject({ fixed: [], intercept: true, classes: ['AVISIT'], repeated: { effect: 'AVISIT', type: 'UN' }, subject: 'USUBJID', ddfm: 'between-within' });
+    expect(s.tests).toBeUndefined();
+    // covariate-only mean
+    const c = await spec('    covariate VISITN\n    fixed VISITN\n    cov SP(POW)(WEEK)');
+    expect(c).toMatchObject({ fixed: [['VISITN']], intercept: true, classes: ['AVISIT'], repeated: { effect: 'AVISIT', type: 'SPPOW', coordinates: ['WEEK'] } });
+  });
+
+  it('alpha, also replaced in a sensitivity block', async () => {
+    const p = await plan(FEV('    cov UN\n    alpha 0.10') + 'sensitivity m { alpha 0.01 }\n', FEV_DIR);
+    expect(p.models.map((m) => m.spec.alpha)).toEqual([0.1, 0.01]);
+    expect((await spec('    cov UN')).alpha).toBeUndefined();
+  });
+
+  it('the plan of a complete MMRM spec', async () => {
+    const s = await spec('    factor ARMCD ref "PBO"\n    fixed AVISIT * ARMCD\n    cov UN group ARMCD\n    df kenward-roger linear\n    alpha 0.1');
+    expect(s).toEqual({
+      name: 'm',
+      response: 'FEV1',
+      subject: 'USUBJID',
+      classes: ['AVISIT', 'ARMCD'],
+      classReference: { ARMCD: 'PBO' },
+      fixed: [['AVISIT'], ['ARMCD'], ['AVISIT', 'ARMCD']],
+      intercept: true,
+      repeated: { effect: 'AVISIT', type: 'UN', group: 'ARMCD' },
+      random: [],
+      method: 'REML',
+      ddfm: 'kenward-roger',
+      kenwardRoger: { information: 'observed', firstOrder: true },
+      alpha: 0.1,
+      estimates: [],
+      lsmeans: [],
+    });
   });
 });

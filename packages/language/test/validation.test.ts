@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import { checkStudyFile, dataReadCount, parseStudyDocument } from '@study/language';
-import { byCode, check, covered, ketamineWith, KETAMINE_DIR, KETAMINE_SPEC, lineOf, tempFolder } from './helpers.js';
+import { byCode, check, covered, FEV_CSV, FEV_DIR, ketamineWith, KETAMINE_DIR, KETAMINE_SPEC, lineOf, tempFolder } from './helpers.js';
 
 const E = DiagnosticSeverity.Error;
 const W = DiagnosticSeverity.Warning;
@@ -232,7 +233,7 @@ describe('diagnostics', () => {
   it('unknown covariance structure, with suggestion', async () => {
     const text = MINI('    repeated visit\n    random subject\n    select cov CS, AR, UN by BIC');
     const { d, word } = await one(text, 'unknown-cov-type');
-    expect(d.message).toBe("unknown covariance structure 'AR' (known: VC, CS, AR1, UN, CSH, ARH1, TOEP); did you mean 'AR1'?");
+    expect(d.message).toBe("unknown covariance structure 'AR' (known: VC, CS, AR1, UN, CSH, ARH1, TOEP, TOEPH, ANTE1, SP(POW), SP(EXP), SP(GAU)); did you mean 'AR1'?");
     expect(word).toBe('AR');
     expect(d.data).toEqual({ code: 'unknown-cov-type', suggestion: 'AR1' });
   });
@@ -356,14 +357,18 @@ describe('diagnostics', () => {
     expect(byCode(ok.diagnostics, 'not-in-model')).toEqual([]);
   });
 
-  it('a number of bands on a structure other than TOEP, and on a select candidate', async () => {
+  it('a number of bands on a structure other than TOEP (a select candidate may be banded)', async () => {
     const a = await one(MINI('    repeated visit\n    cov UN(3)'), 'cov-bands');
     expect(a.d.message).toBe('only TOEP takes a number of bands (TOEP(4)); UN(3) is not a structure');
     expect(a.word).toBe('3');
-    const b = await one(MINI('    repeated visit\n    select cov CS, TOEP(2) by BIC'), 'cov-bands');
-    expect(b.d.message).toBe('a banded Toeplitz is given with `cov TOEP(q)`; `select cov` and `random … type` take structures without bands');
-    const ok = await check(MINI('    repeated visit\n    cov TOEP(3)'));
-    expect(byCode(ok.diagnostics, 'cov-bands')).toEqual([]);
+    const b = await one(MINI('    random intercept by patient type UN(2)'), 'cov-bands');
+    expect(b.d.message).toBe('only TOEP takes a number of bands (TOEP(4)); UN(2) is not a structure');
+    const c = await one(MINI('    repeated visit\n    cov TOEP(0)'), 'cov-bands');
+    expect(c.d.message).toBe('TOEP(q) needs a whole number of bands q >= 1, not 0');
+    for (const ok of ['    cov TOEP(3)', '    select cov CS, TOEP(2) by BIC']) {
+      const r = await check(MINI('    repeated visit\n' + ok));
+      expect(r.diagnostics.filter((d) => d.severity === E)).toEqual([]);
+    }
   });
 
   it('predict random effects without a G-side random effect', async () => {
@@ -452,6 +457,209 @@ describe('diagnostics', () => {
       const r = await check(text);
       expect(Array.isArray(r.diagnostics)).toBe(true);
     }
+  });
+});
+
+describe('covariance structures, GROUP=, REF=, alpha, intercept-only (fixtures/fev.csv)', () => {
+  const FEV = (body: string, extra = '') => `data "fev.csv"\nsubject USUBJID\n${extra}model m {\n    outcome FEV1\n    repeated AVISIT\n${body}\n}\n`;
+  const fev = (text: string, code: string, dir = FEV_DIR) => one(text, code, dir);
+  /** the 0-based range of the first occurrence of `word` on the first line containing `needle` */
+  const at = (text: string, needle: string, word = needle) => {
+    const line = lineOf(text, needle);
+    const character = text.split('\n')[line].indexOf(word);
+    return { start: { line, character }, end: { line, character: character + word.length } };
+  };
+
+  it('the new structures, SAS spellings, group and ref check cleanly', async () => {
+    for (const body of [
+      '    cov TOEPH',
+      '    cov ANTE(1)',
+      '    cov ANTE1 group ARMCD',
+      '    cov AR(1)',
+      '    cov ARH(1)',
+      '    cov SP(POW)(WEEK)',
+      '    cov SP(EXP)(VISITN VISITN2) group ARMCD',
+      '    cov SP(GAU)(VISITN, VISITN2)',
+      '    select cov CS, AR1, UN group ARMCD by BIC',
+      '    select cov CS, SP(EXP)(WEEK), TOEP(2) by AICC group ARMCD',
+      '    factor ARMCD ref "PBO", RACE ref "Asian", SEX\n    fixed AVISIT * ARMCD + RACE + SEX\n    cov UN',
+      '    factor VISITN ref 4\n    fixed VISITN',
+      '    factor ARMCD ref PBO\n    fixed ARMCD\n    alpha 0.10',
+      '    factor AVISIT ref "VIS4"\n    cov AR1',
+      '    factor AVISIT ref "VIS1"\n    cov UN',
+    ]) {
+      const r = await check(FEV(body), FEV_DIR);
+      expect(r.diagnostics, body).toEqual([]);
+    }
+  });
+
+  it('the FEV1 examples of docs/language.md check cleanly against fixtures/fev.csv', async () => {
+    const md = readFileSync(fileURLToPath(new URL('../../../docs/language.md', import.meta.url)), 'utf8');
+    const blocks = [...md.matchAll(/```study\n([\s\S]*?)```/g)].map((m) => m[1]).filter((b) => b.includes('FEV1'));
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    for (const b of blocks) {
+      const text = b.includes('data "') ? b : `data "fev.csv"\nsubject USUBJID\n${b}`;
+      const r = await check(text, FEV_DIR);
+      expect(r.diagnostics, text).toEqual([]);
+    }
+  });
+
+  it('a spatial structure without coordinates: at the structure', async () => {
+    const text = FEV('    cov SP(EXP) group ARMCD');
+    const { d, word } = await fev(text, 'cov-coordinates');
+    expect(d.severity).toBe(E);
+    expect(d.message).toBe("SP(EXP) needs coordinates: the numeric column(s) giving each observation's position, as in SP(EXP)(week) or SP(EXP)(x y)");
+    expect(word).toBe('SP(EXP)');
+    expect(d.range).toEqual(at(text, 'cov SP', 'SP(EXP)'));
+  });
+
+  it('coordinates on a structure that is not spatial: at the first coordinate', async () => {
+    const text = FEV('    cov AR1(VISITN VISITN2)');
+    const { d, word } = await fev(text, 'cov-coordinates');
+    expect(d.message).toBe('AR1 takes no coordinates: only the spatial structures SP(POW), SP(EXP) and SP(GAU) do, as in SP(EXP)(week)');
+    expect(d.range).toEqual(at(text, 'cov AR1', 'VISITN'));
+    expect(word).toBe('VISITN');
+    const b = await fev(FEV('    select cov CS, UN(WEEK)'), 'cov-coordinates');
+    expect(b.d.message).toMatch(/^UN takes no coordinates/);
+    expect(b.word).toBe('WEEK');
+  });
+
+  it('a coordinate that is not numeric: not-numeric at the column', async () => {
+    const text = FEV('    cov SP(POW)(WEEK AVISIT)');
+    const { d, word } = await fev(text, 'not-numeric');
+    expect(d.message).toBe("coordinate 'AVISIT' is not numeric (values VIS1, VIS2, VIS3, VIS4)");
+    expect(d.range).toEqual(at(text, 'cov SP', 'AVISIT'));
+    expect(word).toBe('AVISIT');
+  });
+
+  it('an unknown coordinate or group column, with a suggestion', async () => {
+    const r = await check(FEV('    cov SP(EXP)(VISTN) group ARMC'), FEV_DIR);
+    expect(byCode(r.diagnostics, 'unknown-column').map((d) => d.message)).toEqual([
+      "unknown column 'VISTN' in fev.csv; did you mean 'VISITN'?",
+      "unknown column 'ARMC' in fev.csv; did you mean 'ARMCD'?",
+    ]);
+  });
+
+  it('an unknown spatial kind, SP without a kind, AR(2)', async () => {
+    const a = await fev(FEV('    cov SP(EXPO)(WEEK)'), 'unknown-cov-type');
+    expect(a.d.message).toBe("unknown spatial structure 'SP(EXPO)' (known: SP(POW), SP(EXP), SP(GAU)); did you mean 'SP(EXP)'?");
+    expect(a.word).toBe('EXPO');
+    expect(a.d.data).toEqual({ code: 'unknown-cov-type', suggestion: 'EXP' });
+    const b = await fev(FEV('    cov SP'), 'unknown-cov-type');
+    expect(b.d.message).toBe('SP needs a kind and coordinates: SP(POW), SP(EXP) or SP(GAU), as in SP(EXP)(week)');
+    const c = await fev(FEV('    cov AR(2)'), 'cov-bands');
+    expect(c.d.message).toBe('AR(2) is not available: only the first order, AR(1), is');
+    expect(c.word).toBe('2');
+    const d = await fev(FEV('    cov SPEXP(WEEK)'), 'unknown-cov-type');
+    expect(d.d.message).toMatch(/did you mean 'SP\(EXP\)'\?$/);
+  });
+
+  it('a spatial or heterogeneous structure as a random-effects type', async () => {
+    const { d, word } = await fev(FEV('    random intercept by USUBJID type SP(EXP)(WEEK)'), 'random-type');
+    expect(d.message).toBe('a random-effects structure can be VC or UN, not SP(EXP)(WEEK)');
+    expect(word).toBe('SP');
+  });
+
+  it('a GROUP= variable that varies within a subject: at the group column, naming the subject', async () => {
+    const dir = tempFolder({ 'fev.csv': FEV_CSV.replace('PT12,VIS3,TRT', 'PT12,VIS3,PBO') });
+    const text = FEV('    cov UN group ARMCD');
+    const { d, word } = await fev(text, 'group-not-constant', dir);
+    expect(d.severity).toBe(E);
+    expect(d.message).toBe('ARMCD varies within subject PT12 (TRT, PBO): a GROUP= variable must be constant within subject');
+    expect(d.range).toEqual(at(text, 'group ARMCD', 'ARMCD'));
+    expect(word).toBe('ARMCD');
+    // a filter that removes the odd row removes the error; so does select cov with the same group
+    const r = await check(FEV('    cov UN group ARMCD\n    exclude USUBJID == "PT12"'), dir);
+    expect(byCode(r.diagnostics, 'group-not-constant')).toEqual([]);
+    const s = await fev(FEV('    select cov CS, UN by BIC group ARMCD'), 'group-not-constant', dir);
+    expect(s.word).toBe('ARMCD');
+  });
+
+  it('a derived variable as the group', async () => {
+    const text = FEV('    cov UN group d', 'let d = change of FEV1 from AVISIT "VIS1"\n');
+    const { d, word } = await fev(text, 'derived-not-allowed');
+    expect(d.message).toBe("'d' is a derived variable: a data column is needed here");
+    expect(word).toBe('d');
+  });
+
+  it('group without a subject is reported as no-subject on cov', async () => {
+    const text = 'data "fev.csv"\nmodel m {\n    outcome FEV1\n    repeated AVISIT\n    cov UN group ARMCD\n}\n';
+    const { d, word } = await fev(text, 'no-subject');
+    expect(word).toBe('cov');
+    expect(d.range.start.line).toBe(4);
+  });
+
+  it('a REF level that is not in the data: unknown-level with the closest level and a quick fix', async () => {
+    const text = FEV('    factor ARMCD ref "pbo", RACE ref Asain\n    fixed AVISIT * ARMCD + RACE\n    cov UN');
+    const r = await check(text, FEV_DIR);
+    const ds = byCode(r.diagnostics, 'unknown-level');
+    expect(ds.map((d) => d.message)).toEqual([
+      "ARMCD has no level pbo in fev.csv (levels: PBO, TRT); did you mean 'PBO'?",
+      "RACE has no level Asain in fev.csv (levels: White, Black or African American, Asian); did you mean 'Asian'?",
+    ]);
+    expect(ds[0].range).toEqual(at(text, 'factor ARMCD', '"pbo"'));
+    expect(ds.map((d) => d.data)).toEqual([
+      { code: 'unknown-level', suggestion: '"PBO"' },
+      { code: 'unknown-level', suggestion: 'Asian' },
+    ]);
+    expect(ds.every((d) => d.severity === E)).toBe(true);
+    const n = await fev(FEV('    factor VISITN ref 7\n    fixed VISITN'), 'unknown-level');
+    expect(n.d.message).toBe('VISITN has no level 7 in fev.csv (levels: 1, 2, 3, 4)');
+    expect(n.word).toBe('7');
+  });
+
+  it('a REF level in a sensitivity block is checked once', async () => {
+    const text = FEV('    cov UN') + 'sensitivity m { add factor ARMCD ref "PLB" }\nsensitivity s2 of m { method ML }\n';
+    const { d, word } = await fev(text, 'unknown-level');
+    expect(d.range.start.line).toBe(lineOf(text, 'sensitivity m'));
+    expect(word).toBe('"PLB"');
+  });
+
+  it('REF on the repeated effect with a structure that depends on the order of the levels: a warning', async () => {
+    const text = FEV('    factor AVISIT ref "VIS1"\n    cov AR(1)');
+    const { d, word } = await fev(text, 'ref-order');
+    expect(d.severity).toBe(W);
+    expect(d.message).toBe('REF moves level VIS1 to the last position of the R matrix, as SAS does: the AR(1) lags then follow that order');
+    expect(d.range).toEqual(at(text, 'factor AVISIT', '"VIS1"'));
+    expect(word).toBe('"VIS1"');
+    const b = await fev(FEV('    factor AVISIT ref "VIS2"\n    select cov CS, TOEP, ANTE1, UN'), 'ref-order');
+    expect(b.d.message).toBe('REF moves level VIS2 to the last position of the R matrix, as SAS does: the TOEP and ANTE(1) lags then follow that order');
+    // in a sensitivity variant that changes the structure
+    const c = await fev(FEV('    factor AVISIT ref "VIS1"\n    cov UN') + 'sensitivity m { cov ARH1 }\n', 'ref-order');
+    expect(c.d.message).toMatch(/the ARH\(1\) lags/);
+  });
+
+  it('alpha outside (0, 1): at the number', async () => {
+    const text = FEV('    cov UN\n    alpha 1.5');
+    const { d, word } = await fev(text, 'alpha-range');
+    expect(d.severity).toBe(E);
+    expect(d.message).toBe('alpha must be a number between 0 and 1, not 1.5: the confidence limits are at level 1 − alpha (alpha 0.05 gives 95% limits)');
+    expect(d.range).toEqual(at(text, 'alpha', '1.5'));
+    for (const [v, w] of [['0', '0'], ['-0.1', '-0.1'], ['"a"', '"a"']]) {
+      const r = await fev(FEV(`    alpha ${v}`), 'alpha-range');
+      expect(r.word).toBe(w);
+    }
+    const s = await fev(FEV('    cov UN') + 'sensitivity m { alpha 5 }\n', 'alpha-range');
+    expect(s.word).toBe('5');
+  });
+
+  it('two alpha statements in a model', async () => {
+    const { d, word } = await fev(FEV('    alpha 0.1\n    alpha 0.05'), 'duplicate-statement');
+    expect(d.message).toBe("a model has one 'alpha' statement");
+    expect(word).toBe('alpha');
+  });
+
+  it('fixed intercept: test, compare and estimate name effects that are not in the model; nothing is tested at zero', async () => {
+    const text = FEV('    covariate VISITN\n    fixed intercept\n    cov UN\n    test AVISIT\n    compare AVISIT pairwise\n    estimate slope of VISITN at each AVISIT');
+    const r = await check(text, FEV_DIR);
+    expect(byCode(r.diagnostics, 'not-in-model').map((d) => [d.message, covered(text, d.range)])).toEqual([
+      ['AVISIT is not a fixed effect of m (fixed: intercept only)', 'AVISIT'],
+      ['VISITN is not a covariate of m', 'VISITN'],
+      ['AVISIT is not a fixed effect of m (fixed: intercept only)', 'AVISIT'],
+    ]);
+    expect(byCode(r.diagnostics, 'tested-at-zero')).toEqual([]);
+    const ok = await check(FEV('    fixed intercept\n    cov SP(POW)(WEEK)'), FEV_DIR);
+    expect(ok.diagnostics).toEqual([]);
   });
 });
 

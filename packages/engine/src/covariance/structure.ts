@@ -7,9 +7,24 @@ import type { CovarianceType } from '../model-spec.js';
 
 /**
  * `variance`: bounded below by 0 (SAS keeps variance components non-negative);
- * `covariance`: unbounded; `correlation`: strictly inside (-1, 1).
+ * `covariance`: unbounded; `correlation`: strictly inside (-1, 1);
+ * `range`: the range of a spatial correlation (SP(EXP), SP(GAU)), strictly positive. Variances and
+ * covariances are in the units of the response squared; correlations and ranges are not.
  */
-export type ParameterKind = 'variance' | 'covariance' | 'correlation';
+export type ParameterKind = 'variance' | 'covariance' | 'correlation' | 'range';
+
+/** Whether a parameter of this kind scales with the residual variance (V = sigma^2 V*). */
+export function scalesWithVariance(kind: ParameterKind): boolean {
+  return kind === 'variance' || kind === 'covariance';
+}
+
+/**
+ * Whether SAS bounds the parameter below by 0: its confidence limits (PROC MIXED CL) are then
+ * Satterthwaite chi-square limits, the others Wald limits, and COVTEST's p-value is one-sided.
+ */
+export function boundedBelowByZero(kind: ParameterKind): boolean {
+  return kind === 'variance' || kind === 'range';
+}
 
 export interface CovarianceParameter {
   /** SAS row name: "UN(2,1)", "CS", "AR(1)", "Var(1)", "Residual", "Block" */
@@ -34,4 +49,9 @@ export interface ResidualStructure {
   entrySecond(theta: ArrayLike<number>, i: number, j: number, visit: (k: number, l: number, value: number) => void): void;
   /** the parameter values at which R = I (the MIVQUE0 expansion point) */
   identity(): number[];
+  /**
+   * Candidate values of the parameters that enter R non-linearly and that the MIVQUE0 step cannot
+   * start (a spatial range): the starting values try each and keep the best likelihood.
+   */
+  startGrid?(): { index: number; values: number[] }[];
 }

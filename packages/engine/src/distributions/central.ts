@@ -135,6 +135,35 @@ export function normalCdf(x: number): number {
   return normalCdfBoth(x).lower;
 }
 
+/** Standard normal quantile: Acklam's approximation polished by Newton steps on the exact CDF. */
+export function normalQuantile(p: number): number {
+  if (p <= 0) return -Infinity;
+  if (p >= 1) return Infinity;
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const pl = 0.02425;
+  let x: number;
+  if (p < pl) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    x = (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  } else if (p <= 1 - pl) {
+    const q = p - 0.5;
+    const r = q * q;
+    x = ((((((a[0]! * r + a[1]!) * r + a[2]!) * r + a[3]!) * r + a[4]!) * r + a[5]!) * q) / (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1);
+  } else {
+    const q = Math.sqrt(-2 * Math.log(1 - p));
+    x = -(((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) / ((((d[0]! * q + d[1]!) * q + d[2]!) * q + d[3]!) * q + 1);
+  }
+  for (let k = 0; k < 3; k++) {
+    const density = Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+    if (!(density > 0)) break;
+    x -= (normalCdf(x) - p) / density;
+  }
+  return x;
+}
+
 /**
  * Continued fraction for I_x(a, b) (modified Lentz), valid for x < (a + 1) / (a + b + 2).
  * `y` is 1 − x, passed separately so that x near 1 loses nothing.
@@ -303,6 +332,28 @@ function regularizedGammaUpper(a: number, x: number): number {
 
 export function chiSquareUpper(x: number, df: number): number {
   return regularizedGammaUpper(df / 2, x / 2);
+}
+
+/** Quantile x such that P(X <= x) = p for a chi-square with df degrees of freedom (bisection on the upper tail). */
+export function chiSquareQuantile(p: number, df: number): number {
+  if (!(p >= 0 && p <= 1) || !(df > 0)) return NaN;
+  if (p === 0) return 0;
+  if (p === 1) return Infinity;
+  const target = 1 - p;
+  let lo = 0;
+  let hi = Math.max(1, df);
+  while (chiSquareUpper(hi, df) > target) {
+    lo = hi;
+    hi *= 2;
+    if (hi > 1e300) break;
+  }
+  for (let it = 0; it < 400; it++) {
+    const mid = (lo + hi) / 2;
+    if (chiSquareUpper(mid, df) > target) lo = mid;
+    else hi = mid;
+    if (hi - lo <= 1e-15 * hi) break;
+  }
+  return (lo + hi) / 2;
 }
 
 /** Quantile f such that P(F <= f) = p, by bisection and secant steps on the relevant tail. */

@@ -5,17 +5,22 @@
  */
 import { Matrix } from 'ml-matrix';
 import type { Design } from '../design-types.js';
-import type { CovarianceType, EstimationMethod, InformationCriterion, ModelSpec } from '../model-spec.js';
+import { SPATIAL_TYPES, type CovarianceChoice, type CovarianceType, type EstimationMethod, type InformationCriterion, type ModelSpec } from '../model-spec.js';
 import type { CandidateRow, CovParmRow, FitNote, IterationRow } from '../results.js';
-import { CovarianceModel, type BlockLayout } from '../covariance/covariance-model.js';
-import { cholesky, inverseFromCholesky, inverseGeneral } from './dense.js';
+import { CovarianceModel, type BlockLayout, type ResidualChoice } from '../covariance/covariance-model.js';
+import { scalesWithVariance } from '../covariance/structure.js';
+import { DesignError } from '../design.js';
+import { cholesky, inverseFromCholesky } from './dense.js';
+import { invertInformation } from './information.js';
 import { ProfiledLikelihood, type LikelihoodEvaluation } from './likelihood.js';
-import { commonScaleIndex, directObjective, profiledObjective } from './objective.js';
+import { commonScaleIndex, directObjective, profiledCoordinates, profiledObjective, type ObjectiveValue } from './objective.js';
 import { newtonRaphson, type OptimizerOptions } from './optimizer.js';
 import { blockLayouts, buildPatterns, fullRankX } from './patterns.js';
 
 export interface FitResult {
   structure: CovarianceType;
+  /** the structure with its options (bands, coordinates) */
+  choice: CovarianceChoice;
   method: EstimationMethod;
   /** covariance parameters, SAS order (G-side, then R-side) */
   theta: number[];
@@ -38,6 +43,11 @@ export interface FitResult {
   hqic: number;
   caic: number;
   iterations: IterationRow[];
+  /**
+   * Newton steps taken after SAS's criterion was met, until the relative criterion is below 1e-12:
+   * SAS reports its last iterate, which can stop short of the optimum; these steps reach it.
+   */
+  refinement: IterationRow[];
   converged: boolean;
   notes: FitNote[];
   /** subjects as SAS counts them in Dimensions (1 without SUBJECT=) */
@@ -63,24 +73,100 @@ export interface FitResult {
 export interface FitOptions extends OptimizerOptions {
   /** starting covariance parameters (SAS PARMS); default MIVQUE0 */
   start?: number[];
+  /** no iterations: every result at `start` (SAS PARMS … / NOITER) */
+  holdParameters?: boolean;
   /** iterate on all parameters instead of profiling the residual variance (SAS NOPROFILE) */
   noProfile?: boolean;
 }
 
-/** SAS's spelling of a structure in tables: AR(1), ARH(1), UN, ... */
+const LABELS: Partial<Record<CovarianceType, string>> = {
+  AR1: 'AR(1)',
+  ARH1: 'ARH(1)',
+  ANTE1: 'ANTE(1)',
+  SPPOW: 'SP(POW)',
+  SPEXP: 'SP(EXP)',
+  SPGAU: 'SP(GAU)',
+};
+
+/** SAS's spelling of a structure in tables: AR(1), ARH(1), ANTE(1), SP(EXP), UN, ... */
 export function structureLabel(type: CovarianceType): string {
-  return type === 'AR1' ? 'AR(1)' : type === 'ARH1' ? 'ARH(1)' : type;
+  return LABELS[type] ?? type;
 }
 
-export function fitModel(design: Design, spec: ModelSpec, structure?: CovarianceType, options: FitOptions = {}): FitResult {
-  const type: CovarianceType = structure ?? spec.repeated?.type ?? 'VC';
-  const model = new CovarianceModel(design, spec, type);
+/** A structure with its options, as SAS writes it: TOEP(2), SP(EXP)(VISITN VISITN2). */
+export function choiceLabel(choice: CovarianceChoice): string {
+  const bands = choice.type === 'TOEP' && choice.toeplitzBands ? `(${choice.toeplitzBands})` : '';
+  const coordinates = choice.coordinates?.length ? `(${choice.coordinates.join(' ')})` : '';
+  return structureLabel(choice.type) + bands + coordinates;
+}
+
+/** The model's own structure, or a candidate, with the model's options where the candidate has none. */
+export function resolveChoice(spec: ModelSpec, structure?: CovarianceType | CovarianceChoice): CovarianceChoice {
+  const c: CovarianceChoice = typeof structure === 'object' ? structure : { type: structure ?? spec.repeated?.type ?? 'VC' };
+  const own = spec.repeated && c.type === spec.repeated.type;
+  return {
+    type: c.type,
+    ...((c.toeplitzBands ?? (own ? spec.repeated?.toeplitzBands : undefined)) !== undefined ? { toeplitzBands: c.toeplitzBands ?? spec.repeated?.toeplitzBands } : {}),
+    ...((c.coordinates ?? (own ? spec.repeated?.coordinates : undefined)) ? { coordinates: c.coordinates ?? spec.repeated?.coordinates } : {}),
+  };
+}
+
+/**
+ * A spatial structure's positions: each distinct coordinate vector of the used rows is a position
+ * (sorted), and each row's position is its vector's.
+ */
+export function spatialPositions(design: Design, columns: string[]): { coordinates: number[][]; positionOfRow: Int32Array } {
+  const values = columns.map((c) => {
+    const v = design.coordinateValues?.[c];
+    if (!v) throw new DesignError(`coordinate column '${c}' was not read into the design`);
+    return v;
+  });
+  const keys = new Map<string, number[]>();
+  const rowKey: string[] = new Array(design.n);
+  for (let i = 0; i < design.n; i++) {
+    const vec = values.map((v) => v[i]);
+    const key = vec.join(',');
+    rowKey[i] = key;
+    if (!keys.has(key)) keys.set(key, vec);
+  }
+  const sorted = [...keys.entries()].sort((a, b) => {
+    for (let c = 0; c < columns.length; c++) if (a[1][c] !== b[1][c]) return a[1][c] - b[1][c];
+    return 0;
+  });
+  const index = new Map(sorted.map(([k], i) => [k, i]));
+  const positionOfRow = Int32Array.from(rowKey, (k) => index.get(k) as number);
+  for (const s of design.subjects) {
+    const seen = new Set<number>();
+    for (const r of s.rows) {
+      if (seen.has(positionOfRow[r])) {
+        throw new DesignError(
+          `subject ${s.id} has two observations at the same coordinates (${columns.join(', ')} = ${sorted[positionOfRow[r]][1].join(', ')}): a spatial structure without a nugget makes their covariance matrix singular`,
+        );
+      }
+      seen.add(positionOfRow[r]);
+    }
+  }
+  return { coordinates: sorted.map(([, v]) => v), positionOfRow };
+}
+
+export function fitModel(design: Design, spec: ModelSpec, structure?: CovarianceType | CovarianceChoice, options: FitOptions = {}): FitResult {
+  const choice = resolveChoice(spec, structure);
+  const type = choice.type;
+  let residualChoice: ResidualChoice = { type, ...(choice.toeplitzBands !== undefined ? { toeplitzBands: choice.toeplitzBands } : {}) };
+  let positionOfRow: Int32Array | undefined;
+  if (SPATIAL_TYPES.includes(type)) {
+    if (!choice.coordinates?.length) throw new DesignError(`${structureLabel(type)} needs coordinates: the numeric columns whose distances give the correlations`);
+    const spatial = spatialPositions(design, choice.coordinates);
+    residualChoice = { type, coordinates: spatial.coordinates };
+    positionOfRow = spatial.positionOfRow;
+  }
+  const model = new CovarianceModel(design, spec, residualChoice);
   const { X, columns: keptColumns } = fullRankX(design);
   const p = keptColumns.length;
-  const layouts = blockLayouts(design);
+  const layouts = blockLayouts(design, positionOfRow);
   // With R = sigma^2 I and no random effects every row is its own block: a data set without SUBJECT=
   // is then n 1 x 1 blocks, not one n x n block.
-  const independentRows = !model.random && type === 'VC';
+  const independentRows = !model.random && type === 'VC' && model.groupLevels.length === 0;
   const singleRow: BlockLayout = { positions: [0], zLocal: new Float64Array(0), localColumns: [] };
   const gParameterOf = model.random ? (a: number, b: number) => model.random!.parameterOf(a, b) : null;
   const patterns = independentRows
@@ -88,14 +174,22 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
     : buildPatterns(design.y, layouts, (b) => design.subjects[b].rows, gParameterOf, X, p);
   const likelihood = new ProfiledLikelihood(model, patterns, design.n, p, spec.method);
   const start = options.start ?? startingValues(likelihood, model);
-  const scaleIndex = options.noProfile ? -1 : commonScaleIndex(model);
+  // held parameters are evaluated as given: the residual variance is not profiled out of them
+  const scaleIndex = options.noProfile || options.holdParameters ? -1 : commonScaleIndex(model);
   const objective = scaleIndex >= 0 ? profiledObjective(likelihood, model, scaleIndex) : directObjective(likelihood, model);
   const run = newtonRaphson(objective, objective.fromTheta(start), {
     nullModelMinus2ll: nullModelMinus2ll(likelihood, model),
+    ...(spec.convergence === 'sas' ? { polishSteps: 0 } : {}),
     ...options,
+    ...(options.holdParameters ? { maxIterations: 0 } : {}),
   });
+  if (options.holdParameters) {
+    run.converged = true;
+    delete run.failure;
+  }
   const ev = run.evaluation;
   const q = model.size;
+  if (design.rankX > 0 && p === 0) throw new DesignError('every fixed-effect column is aliased');
   const atBound = new Array<boolean>(q).fill(false);
   objective.thetaIndex.forEach((k, i) => (atBound[k] = run.atBound[i]));
   const opt = { ...run, atBound };
@@ -107,22 +201,19 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
     });
   }
 
-  // Asymptotic covariance of the free parameters: 2 H^-1 (H of -2l, so 2H^-1 is the inverse information).
-  const free = model.parameters.map((_, k) => k).filter((k) => !opt.atBound[k]);
-  const H = ev.hessian as Float64Array;
-  const Hfree = new Float64Array(free.length * free.length);
-  free.forEach((a, i) => free.forEach((b, j) => (Hfree[i * free.length + j] = H[a * q + b])));
-  const pd = free.length === 0 || cholesky(Hfree, free.length) !== null;
+  // Asymptotic covariance of the free parameters (SAS's ASYCOV): 2 H^-1 in theta, or, when the residual
+  // variance was profiled, 2 J H_u^-1 J' from the Hessian in the optimizer's (psi, sigma^2) coordinates,
+  // which is what SAS prints at its last iterate (the two agree at the optimum).
+  // Held parameters (no profiling while held) take the same profiled form when the structure has a common scale.
+  const heldScale = options.holdParameters ? commonScaleIndex(model) : -1;
+  const covarianceValue: ObjectiveValue =
+    heldScale >= 0 ? { ...run.value, profiled: profiledCoordinates(model, heldScale, ev.theta, ev) } : run.value;
+  const covarianceIndex = heldScale >= 0 ? model.parameters.map((_, k) => k).filter((k) => k !== heldScale) : objective.thetaIndex;
+  const { thetaCov, positiveDefinite: pd } = asymptoticCovariance(covarianceValue, covarianceIndex, q, atBound, ev.hessian as Float64Array);
   if (!pd && opt.converged) {
     notes.push({ severity: 'warning', message: 'NOTE: Convergence criteria met but final Hessian is not positive definite.' });
   } else if (!pd) {
     notes.push({ severity: 'warning', message: 'NOTE: The final Hessian is not positive definite.' });
-  }
-  const Hinv = free.length > 0 ? inverseGeneral(Hfree, free.length) : new Float64Array(0);
-  let thetaCov: Matrix | null = null;
-  if (Hinv) {
-    thetaCov = new Matrix(q, q);
-    free.forEach((a, i) => free.forEach((b, j) => thetaCov!.set(a, b, 2 * Hinv[i * free.length + j])));
   }
   const covParms: CovParmRow[] = model.parameters.map((prm, k) => {
     const variance = thetaCov && !opt.atBound[k] ? thetaCov.get(k, k) : NaN;
@@ -132,6 +223,7 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
       se: variance > 0 ? Math.sqrt(variance) : null,
     };
     if (prm.subject) row.subject = prm.subject;
+    if (prm.group) row.group = prm.group;
     return row;
   });
   const bounded = model.parameters.filter((_, k) => opt.atBound[k]);
@@ -156,7 +248,9 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
 
   // SAS processes the data by subjects only when every RANDOM statement has SUBJECT= (or there is none)
   const bySubjects = Boolean(spec.subject || spec.random.some((r) => r.subject)) && spec.random.every((r) => r.subject);
-  const subjects = bySubjects ? design.subjects.length : 1;
+  const spanning = design.subjects.some((b) => b.rGroups);
+  // SAS counts every subject read, also those with no usable observation (an outcome missing at every visit)
+  const subjects = bySubjects ? (spanning ? design.subjects.length : Math.max(design.subjectsRead ?? 0, design.subjects.length)) : 1;
   if (design.subjects.some((b) => b.rGroups)) {
     const rSubject = spec.subject ?? 'the REPEATED subject';
     const spanning = spec.random.filter((r) => r.subject !== spec.subject).map((r) => (r.subject ? `by ${r.subject}` : r.terms.map((t) => t.join('*') || 'intercept').join(', ')));
@@ -176,6 +270,7 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
 
   return {
     structure: type,
+    choice,
     method: spec.method,
     theta: ev.theta,
     covParms,
@@ -187,6 +282,7 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
     qEffective,
     ...ic,
     iterations: opt.iterations,
+    refinement: opt.refinement,
     converged: opt.converged,
     notes,
     subjects,
@@ -208,6 +304,52 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
 }
 
 /**
+ * The asymptotic covariance of theta over the parameters not on a boundary (zero rows and columns at
+ * the others); null when the Hessian is not positive definite there.
+ */
+export function asymptoticCovariance(
+  value: ObjectiveValue,
+  thetaIndex: number[],
+  q: number,
+  atBound: boolean[],
+  thetaHessian: Float64Array,
+): { thetaCov: Matrix | null; positiveDefinite: boolean } {
+  const out = new Matrix(q, q);
+  if (value.profiled) {
+    const { hessian, jacobian, n } = value.profiled;
+    // the optimizer's coordinates: psi (one per thetaIndex entry) then sigma^2 (always free)
+    const free = Array.from({ length: n }, (_, i) => i).filter((i) => i === n - 1 || !atBound[thetaIndex[i]]);
+    const f = free.length;
+    const Hf = new Float64Array(f * f);
+    free.forEach((a, i) => free.forEach((b, j) => (Hf[i * f + j] = hessian[a * n + b])));
+    const inv = invertInformation(Hf, f);
+    if (!inv.positiveDefinite) return { thetaCov: null, positiveDefinite: false };
+    for (let k = 0; k < q; k++) {
+      if (atBound[k]) continue;
+      for (let l = 0; l < q; l++) {
+        if (atBound[l]) continue;
+        let v = 0;
+        for (let i = 0; i < f; i++) {
+          const jk = jacobian[k * n + free[i]];
+          if (jk === 0) continue;
+          for (let j = 0; j < f; j++) v += jk * inv.inverse[i * f + j] * jacobian[l * n + free[j]];
+        }
+        out.set(k, l, 2 * v);
+      }
+    }
+    return { thetaCov: out, positiveDefinite: true };
+  }
+  const free = Array.from({ length: q }, (_, k) => k).filter((k) => !atBound[k]);
+  const f = free.length;
+  const Hf = new Float64Array(f * f);
+  free.forEach((a, i) => free.forEach((b, j) => (Hf[i * f + j] = thetaHessian[a * q + b])));
+  const inv = invertInformation(Hf, f);
+  if (!inv.positiveDefinite) return { thetaCov: null, positiveDefinite: false };
+  free.forEach((a, i) => free.forEach((b, j) => out.set(a, b, 2 * inv.inverse[i * f + j])));
+  return { thetaCov: out, positiveDefinite: true };
+}
+
+/**
  * -2l of the model with V = sigma^2 I and sigma^2 at its (RE)ML estimate: SAS's iteration 0.
  * The V = I parameter point scaled by sigma^2 is that model for every structure.
  */
@@ -216,7 +358,7 @@ export function nullModelMinus2ll(likelihood: ProfiledLikelihood, model: Covaria
   const unit = likelihood.evaluate(identity, 0);
   if (!unit) return undefined;
   const s = unit.rWr / (likelihood.method === 'REML' ? likelihood.n - likelihood.p : likelihood.n);
-  const theta = identity.map((t, k) => (model.parameters[k].kind === 'correlation' ? t : t * s));
+  const theta = identity.map((t, k) => (scalesWithVariance(model.parameters[k].kind) ? t * s : t));
   return likelihood.evaluate(theta, 0)?.minus2ll;
 }
 
@@ -270,7 +412,7 @@ export function startingValues(likelihood: ProfiledLikelihood, model: Covariance
   const L = cholesky(F, q);
   const olsVariance = ev.rWr / Math.max(1, likelihood.method === 'REML' ? likelihood.n - likelihood.p : likelihood.n);
   // without MIVQUE0 (singular expected information), V = s^2 I with the OLS residual variance
-  const theta = L ? theta0.slice() : theta0.map((t, k) => (model.parameters[k].kind === 'correlation' ? t : t * olsVariance));
+  const theta = L ? theta0.slice() : theta0.map((t, k) => (scalesWithVariance(model.parameters[k].kind) ? t * olsVariance : t));
   if (L) {
     const inv = inverseFromCholesky(L, q);
     const g = ev.gradient as Float64Array;
@@ -286,16 +428,28 @@ export function startingValues(likelihood: ProfiledLikelihood, model: Covariance
     ...model.parameters.map((prm, k) => (prm.side === 'R' && prm.kind === 'variance' ? Math.abs(theta[k]) : 0)),
   );
   model.parameters.forEach((prm, k) => {
-    if (!Number.isFinite(theta[k])) theta[k] = theta0[k] * scale;
+    if (!Number.isFinite(theta[k])) theta[k] = scalesWithVariance(prm.kind) ? theta0[k] * scale : theta0[k];
     if (prm.kind === 'variance' && theta[k] <= 0) theta[k] = prm.side === 'G' ? 0 : 1e-2 * scale;
     if (prm.kind === 'correlation') theta[k] = Math.max(-0.9, Math.min(0.9, theta[k]));
   });
+  // parameters that enter V non-linearly from a point where the MIVQUE0 step says nothing about them
+  // (a spatial range at R = I): the best of a few values
+  for (const g of model.startGrid()) {
+    let best: { value: number; m2ll: number } | null = null;
+    for (const value of g.values) {
+      const trial = theta.slice();
+      for (const i of g.indices) trial[i] = value;
+      const ev = likelihood.evaluate(trial, 0);
+      if (ev && (!best || ev.minus2ll < best.m2ll)) best = { value, m2ll: ev.minus2ll };
+    }
+    if (best) for (const i of g.indices) theta[i] = best.value;
+  }
   if (likelihood.evaluate(theta, 0)) return theta;
   model.parameters.forEach((prm, k) => {
-    if (prm.kind !== 'variance') theta[k] = 0;
+    if (prm.kind === 'covariance' || prm.kind === 'correlation') theta[k] = 0;
   });
   if (likelihood.evaluate(theta, 0)) return theta;
-  return theta0.map((t) => t * scale);
+  return theta0.map((t, k) => (scalesWithVariance(model.parameters[k].kind) ? t * scale : t));
 }
 
 export interface SelectionResult {
@@ -311,16 +465,17 @@ export interface SelectionResult {
 export function selectCovariance(
   design: Design,
   spec: ModelSpec,
-  candidates: CovarianceType[],
+  candidates: (CovarianceType | CovarianceChoice)[],
   criterion: InformationCriterion = 'BIC',
   options: FitOptions = {},
 ): SelectionResult {
-  const fits = candidates.map((c) => fitModel(design, spec, c, { ...options, start: undefined }));
+  const choices = candidates.map((c) => resolveChoice(spec, c));
+  const fits = choices.map((c) => fitModel(design, spec, c, { ...options, start: undefined }));
   const value = (f: FitResult) => (criterion === 'AIC' ? f.aic : criterion === 'AICC' ? f.aicc : f.bic);
   const pool = fits.some((f) => f.converged) ? fits.filter((f) => f.converged) : fits;
   const chosen = pool.reduce((best, f) => (value(f) < value(best) ? f : best));
-  const table: CandidateRow[] = fits.map((f) => ({
-    structure: structureLabel(f.structure),
+  const table: CandidateRow[] = fits.map((f, i) => ({
+    structure: choiceLabel(choices[i]),
     q: f.q,
     minus2ll: f.minus2ll,
     aic: f.aic,

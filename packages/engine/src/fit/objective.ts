@@ -7,10 +7,11 @@
  * (r'V*^-1 r / (n - p) under REML, / n under ML). Newton-Raphson then runs on psi. This is what
  * reproduces the documented iteration history of the heights example (Getting Started) to all 8
  * printed decimals at every iteration; iterating on theta directly takes another path and stops at
- * another point. Structures without a common scale (UN, CSH, ARH(1)) iterate on theta.
+ * another point. Structures without a common scale (UN, CSH, ARH(1), TOEPH, ANTE(1), any structure
+ * with GROUP=) iterate on theta.
  */
 import type { CovarianceModel } from '../covariance/covariance-model.js';
-import type { ParameterKind } from '../covariance/structure.js';
+import { scalesWithVariance, type ParameterKind } from '../covariance/structure.js';
 import type { LikelihoodEvaluation, ProfiledLikelihood } from './likelihood.js';
 
 export interface ObjectiveValue {
@@ -20,6 +21,12 @@ export interface ObjectiveValue {
   expected: Float64Array;
   /** the full likelihood evaluation at the corresponding covariance parameters */
   evaluation: LikelihoodEvaluation;
+  /**
+   * Profiled objectives: the Hessian of -2l in all the optimizer's coordinates u = (psi, sigma^2)
+   * (n x n, including the curvature of theta(u)) and the Jacobian d theta / d u (q x n). SAS's
+   * asymptotic covariance of theta is 2 J H_u^-1 J' (equal to 2 H_theta^-1 at a stationary point).
+   */
+  profiled?: { hessian: Float64Array; jacobian: Float64Array; n: number };
 }
 
 export interface Objective {
@@ -65,13 +72,13 @@ export function directObjective(likelihood: ProfiledLikelihood, model: Covarianc
 export function commonScaleIndex(model: CovarianceModel): number {
   const k = model.parameters.findIndex((p) => p.side === 'R' && p.name === 'Residual');
   if (k < 0) return -1;
-  return ['VC', 'CS', 'AR1', 'TOEP'].includes(model.structure) ? k : -1;
+  return ['VC', 'CS', 'AR1', 'TOEP', 'SPPOW', 'SPEXP', 'SPGAU'].includes(model.structure) ? k : -1;
 }
 
 /** Newton-Raphson in psi = theta / sigma^2 with sigma^2 profiled out (SAS's default when possible). */
 export function profiledObjective(likelihood: ProfiledLikelihood, model: CovarianceModel, residual: number): Objective {
   const q = model.size;
-  const scaled = model.parameters.map((p) => p.kind !== 'correlation');
+  const scaled = model.parameters.map((p) => scalesWithVariance(p.kind));
   const thetaIndex = model.parameters.map((_, k) => k).filter((k) => k !== residual);
   const r = thetaIndex.length;
   const denominator = likelihood.method === 'REML' ? likelihood.n - likelihood.p : likelihood.n;
@@ -94,34 +101,11 @@ export function profiledObjective(likelihood: ProfiledLikelihood, model: Covaria
       const theta = expand(x, s);
       const ev = likelihood.evaluate(theta, 2);
       if (!ev) return null;
+      const coordinates = profiledCoordinates(model, residual, theta, ev);
+      const { jacobian: J, n } = coordinates;
       const g = ev.gradient as Float64Array;
-      const n = r + 1;
-      // Jacobian of theta in (psi, s): columns 0..r-1 are psi, column r is s.
-      const J = new Float64Array(q * n);
-      thetaIndex.forEach((k, i) => (J[k * n + i] = scaled[k] ? s : 1));
-      for (let k = 0; k < q; k++) if (scaled[k]) J[k * n + r] = theta[k] / s;
-      const profile = (M: Float64Array, withCurvature: boolean): Float64Array => {
-        const full = new Float64Array(n * n);
-        for (let a = 0; a < n; a++) {
-          for (let b = 0; b < n; b++) {
-            let v = 0;
-            for (let k = 0; k < q; k++) {
-              const jka = J[k * n + a];
-              if (jka === 0) continue;
-              for (let l = 0; l < q; l++) v += jka * M[k * q + l] * J[l * n + b];
-            }
-            full[a * n + b] = v;
-          }
-        }
-        // d2 theta_k / d psi_k ds = 1 for the scaled parameters
-        if (withCurvature) {
-          thetaIndex.forEach((k, i) => {
-            if (!scaled[k]) return;
-            full[i * n + r] += g[k];
-            full[r * n + i] += g[k];
-          });
-        }
-        // s at its optimum given psi: the Hessian of the profiled function is the Schur complement
+      // s at its optimum given psi: the Hessian of the profiled function is the Schur complement
+      const schur = (full: Float64Array): Float64Array => {
         const out = new Float64Array(r * r);
         const hss = full[r * n + r];
         for (let a = 0; a < r; a++) for (let b = 0; b < r; b++) out[a * r + b] = full[a * n + b] - (full[a * n + r] * full[r * n + b]) / hss;
@@ -137,10 +121,58 @@ export function profiledObjective(likelihood: ProfiledLikelihood, model: Covaria
       return {
         value: ev.minus2ll,
         gradient,
-        hessian: profile(ev.hessian as Float64Array, true),
-        expected: profile(ev.expected as Float64Array, false),
+        hessian: schur(coordinates.hessian),
+        expected: schur(coordinates.expected),
         evaluation: ev,
+        profiled: { hessian: coordinates.hessian, jacobian: J, n },
       };
     },
   };
+}
+
+/**
+ * The Hessian and expected information of -2l in the profiling coordinates u = (psi, sigma^2), psi =
+ * the other parameters over sigma^2 (correlations and ranges as they are), at any theta: J'HJ plus, for
+ * the observed Hessian, the curvature of theta(u) (d2 theta_k / d psi_k d sigma^2 = 1). J = d theta / du
+ * (q x n, columns: the parameters other than `residual` in order, then sigma^2).
+ */
+export function profiledCoordinates(
+  model: CovarianceModel,
+  residual: number,
+  theta: ArrayLike<number>,
+  ev: LikelihoodEvaluation,
+): { hessian: Float64Array; expected: Float64Array; jacobian: Float64Array; n: number } {
+  const q = model.size;
+  const scaled = model.parameters.map((p) => scalesWithVariance(p.kind));
+  const thetaIndex = model.parameters.map((_, k) => k).filter((k) => k !== residual);
+  const r = thetaIndex.length;
+  const n = r + 1;
+  const s = theta[residual];
+  const g = ev.gradient as Float64Array;
+  const J = new Float64Array(q * n);
+  thetaIndex.forEach((k, i) => (J[k * n + i] = scaled[k] ? s : 1));
+  for (let k = 0; k < q; k++) if (scaled[k]) J[k * n + r] = theta[k] / s;
+  const transform = (M: Float64Array, withCurvature: boolean): Float64Array => {
+    const full = new Float64Array(n * n);
+    for (let a = 0; a < n; a++) {
+      for (let b = 0; b < n; b++) {
+        let v = 0;
+        for (let k = 0; k < q; k++) {
+          const jka = J[k * n + a];
+          if (jka === 0) continue;
+          for (let l = 0; l < q; l++) v += jka * M[k * q + l] * J[l * n + b];
+        }
+        full[a * n + b] = v;
+      }
+    }
+    if (withCurvature) {
+      thetaIndex.forEach((k, i) => {
+        if (!scaled[k]) return;
+        full[i * n + r] += g[k];
+        full[r * n + i] += g[k];
+      });
+    }
+    return full;
+  };
+  return { hessian: transform(ev.hessian as Float64Array, true), expected: transform(ev.expected as Float64Array, false), jacobian: J, n };
 }

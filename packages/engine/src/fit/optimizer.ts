@@ -7,10 +7,11 @@
  * SAS prints (heights example: 0.01441208, 0.00412226, ... = ours with |f| net of (n-p) log 2pi).
  *
  * One difference from SAS: an iterate that just meets 1e-8 can still be ~1e-4 (relative) away from the
- * optimum in a flat parameter such as an AR(1) correlation, and where it lands depends on the path. So
- * after convergence the optimizer keeps taking Newton steps (at most `polishSteps`, shown in the
- * iteration history) until the criterion is below `polishTolerance`; the reported estimates are then
- * the optimum itself, which is what SAS's printed (rounded) estimates agree with.
+ * optimum in a flat parameter such as an AR(1) correlation or a CS covariance, and where it lands
+ * depends on the path (SAS's own listings stop short of the optimum this way). So after convergence
+ * the optimizer keeps taking Newton steps (at most `polishSteps`, reported apart from SAS's iteration
+ * history as `refinement`) until the criterion is below `polishTolerance` or -2l stops decreasing; the
+ * reported estimates are then the optimum itself.
  */
 import type { IterationRow } from '../results.js';
 import { cholesky, solveCholesky } from './dense.js';
@@ -22,9 +23,9 @@ export interface OptimizerOptions {
   /** relative Hessian convergence criterion (SAS CONVH default 1e-8) */
   convergence?: number;
   maxHalvings?: number;
-  /** criterion the post-convergence Newton steps aim for (default 1e-12) */
+  /** criterion the post-convergence Newton steps aim for (default 1e-20: the floor of the gradient's rounding) */
   polishTolerance?: number;
-  /** at most this many extra Newton steps after convergence (default 0, as SAS) */
+  /** at most this many extra Newton steps after convergence (default 10; 0 stops where SAS stops) */
   polishSteps?: number;
   /**
    * SAS's iteration 0: -2l of the model with V = sigma^2 I (printed before the MIVQUE0 start). When
@@ -36,7 +37,11 @@ export interface OptimizerOptions {
 export interface OptimizerResult {
   /** the likelihood at the final covariance parameters */
   evaluation: LikelihoodEvaluation;
+  /** the objective there (its Hessians in the optimizer's coordinates) */
+  value: ObjectiveValue;
   iterations: IterationRow[];
+  /** the Newton steps taken after convergence (see polishSteps) */
+  refinement: IterationRow[];
   converged: boolean;
   /** optimizer parameters held at their lower bound 0 */
   atBound: boolean[];
@@ -68,18 +73,19 @@ export function newtonRaphson(objective: Objective, start: number[], options: Op
   const maxIterations = options.maxIterations ?? 50;
   const tolerance = options.convergence ?? 1e-8;
   const maxHalvings = options.maxHalvings ?? 30;
-  const polishTolerance = options.polishTolerance ?? 1e-12;
-  let polishLeft = options.polishSteps ?? 0;
+  const polishTolerance = options.polishTolerance ?? 1e-20;
+  let polishLeft = options.polishSteps ?? 10;
   const q = start.length;
   if (q === 0) {
     const only = objective.evaluate(start);
     if (!only) throw new Error('V is not positive definite');
-    return { evaluation: only.evaluation, iterations: [{ iteration: 0, evaluations: 1, minus2ll: only.value, criterion: null }], converged: true, atBound: [] };
+    return { evaluation: only.evaluation, value: only, iterations: [{ iteration: 0, evaluations: 1, minus2ll: only.value, criterion: null }], refinement: [], converged: true, atBound: [] };
   }
   let ev = objective.evaluate(start);
   if (!ev) throw new Error('the starting covariance parameters do not give a positive definite V');
   let evaluations = 1;
   const iterations: IterationRow[] = [];
+  const refinement: IterationRow[] = [];
   if (options.nullModelMinus2ll !== undefined) {
     iterations.push({ iteration: 0, evaluations: 1, minus2ll: options.nullModelMinus2ll, criterion: null });
   } else {
@@ -153,33 +159,64 @@ export function newtonRaphson(objective: Objective, start: number[], options: Op
       lambda /= 2;
     }
     if (!accepted) {
-      if (!converged) failure = 'step halving failed to reduce the objective function';
+      failure = 'step halving failed to reduce the objective function';
       break;
     }
     if (acceptedHit >= 0) atBound[acceptedHit] = true;
     ev = accepted;
     x = acceptedX;
 
-    const free2 = freeSet(ev);
-    const g2 = ev.gradient;
-    const c2 = curvature(ev, q, free2);
-    let criterion: number | null = null;
-    if (free2.length === 0) criterion = 0;
-    else if (c2) {
-      const gf = Float64Array.from(free2, (k) => g2[k]);
-      const s = solveCholesky(c2.L, free2.length, gf);
-      let gHg = 0;
-      for (let i = 0; i < gf.length; i++) gHg += gf[i] * s[i];
-      criterion = Math.abs(gHg) / Math.max(Math.abs(ev.value - objective.constant), 1e-12);
-    }
+    const { criterion, observed } = relativeCriterion(ev);
     iterations.push({ iteration: it, evaluations, minus2ll: ev.value, criterion });
     evaluations = 0;
-    if (criterion !== null && criterion < tolerance && (c2?.observed ?? true)) {
+    if (criterion !== null && criterion < tolerance && observed) {
       converged = true;
-      if (criterion < polishTolerance || polishLeft === 0) break;
-      polishLeft--;
+      break;
     }
   }
   if (!converged && !failure) failure = `did not converge in ${maxIterations} iterations`;
-  return { evaluation: ev.evaluation, iterations, converged, atBound, failure };
+
+  // Refinement past SAS's criterion: full Newton steps while they at least halve the criterion without
+  // raising -2l beyond its rounding. (Near the optimum -2l changes by less than its last digits, so
+  // the criterion, not -2l, says whether a step got closer.)
+  if (converged) {
+    let { criterion } = relativeCriterion(ev);
+    for (let it = iterations.length; polishLeft > 0 && criterion !== null && criterion > polishTolerance; it++, polishLeft--) {
+      const free = freeSet(ev);
+      const curv = free.length > 0 ? curvature(ev, q, free) : null;
+      if (!curv || !curv.observed) break;
+      const g = ev.gradient;
+      const gFree = Float64Array.from(free, (k) => g[k]);
+      const step = solveCholesky(curv.L, free.length, gFree);
+      const trialX = x.slice();
+      let leavesBound = false;
+      free.forEach((k, i) => {
+        trialX[k] -= step[i];
+        if (kinds[k] === 'variance' && trialX[k] < 0) leavesBound = true;
+      });
+      if (leavesBound) break;
+      const trial = objective.evaluate(trialX);
+      if (!trial || trial.value > ev.value + 1e-13 * Math.abs(ev.value)) break;
+      const next = relativeCriterion(trial);
+      if (next.criterion === null || !(next.criterion < 0.5 * criterion)) break;
+      ev = trial;
+      x = trialX;
+      criterion = next.criterion;
+      refinement.push({ iteration: it, evaluations: 1, minus2ll: ev.value, criterion });
+    }
+  }
+  return { evaluation: ev.evaluation, value: ev, iterations, refinement, converged, atBound, failure };
+
+  /** SAS's relative Hessian criterion g'H^-1 g / |f| over the free parameters, and whether H was the observed Hessian */
+  function relativeCriterion(e: ObjectiveValue): { criterion: number | null; observed: boolean } {
+    const free = freeSet(e);
+    if (free.length === 0) return { criterion: 0, observed: true };
+    const c = curvature(e, q, free);
+    if (!c) return { criterion: null, observed: false };
+    const gf = Float64Array.from(free, (k) => e.gradient[k]);
+    const sol = solveCholesky(c.L, free.length, gf);
+    let gHg = 0;
+    for (let i = 0; i < gf.length; i++) gHg += gf[i] * sol[i];
+    return { criterion: Math.abs(gHg) / Math.max(Math.abs(e.value - objective.constant), 1e-12), observed: c.observed };
+  }
 }

@@ -235,13 +235,17 @@ export function fullRankX(design: Design): { X: Float64Array; columns: number[] 
   return { X, columns };
 }
 
-/** The layout of each subject block: its R positions and its rows of Z. */
-export function blockLayouts(design: Design): BlockLayout[] {
+/**
+ * The layout of each subject block: its R positions, its GROUP= groups and its rows of Z.
+ * `positionOfRow` replaces the design's positions (a spatial structure places rows by coordinates).
+ */
+export function blockLayouts(design: Design, positionOfRow?: ArrayLike<number>): BlockLayout[] {
   const T = design.randomTerms.length;
   const owner = new Map<number, number>();
   return design.subjects.map((s, bi) => {
-    const rGroups = s.rGroups ? { rGroups: s.rGroups } : {};
-    if (T === 0 || !design.zEntries) return { positions: s.positions, zLocal: new Float64Array(0), localColumns: [], ...rGroups };
+    const rGroups = { ...(s.rGroups ? { rGroups: s.rGroups } : {}), ...(s.groups ? { groups: s.groups } : {}) };
+    const positions = positionOfRow ? s.rows.map((r) => positionOfRow[r]) : s.positions;
+    if (T === 0 || !design.zEntries) return { positions, zLocal: new Float64Array(0), localColumns: [], ...rGroups };
     const { columns, values } = design.zEntries;
     const set = new Set<number>();
     for (const r of s.rows) for (let t = 0; t < T; t++) set.add(columns[r * T + t]);
@@ -261,7 +265,7 @@ export function blockLayouts(design: Design): BlockLayout[] {
     s.rows.forEach((r, a) => {
       for (let t = 0; t < T; t++) zLocal[a * g + (index.get(columns[r * T + t]) as number)] += values[r * T + t];
     });
-    return { positions: s.positions, zLocal, localColumns, ...rGroups };
+    return { positions, zLocal, localColumns, ...rGroups };
   });
 }
 
@@ -279,7 +283,7 @@ export function buildPatterns(
 ): PatternData[] {
   const groups = new Map<string, number[]>();
   layouts.forEach((L, b) => {
-    let key = L.positions.join(',') + (L.rGroups ? '|r' + L.rGroups.join(',') : '');
+    let key = L.positions.join(',') + (L.rGroups ? '|r' + L.rGroups.join(',') : '') + (L.groups ? '|g' + L.groups.join(',') : '');
     if (gParameterOf && L.localColumns.length > 0) {
       const g = L.localColumns.length;
       const gp: number[] = [];

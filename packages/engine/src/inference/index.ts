@@ -6,12 +6,12 @@
 import type { Matrix } from 'ml-matrix';
 import type { Design } from '../design-types.js';
 import type { ModelSpec } from '../model-spec.js';
-import type { DiffRow, EstimateRow, FitNote, FixedRow, LsMeanRow, Type3Row } from '../results.js';
-import { fisherFUpper } from '../distributions/central.js';
+import type { DiffRow, EstimateRow, FitNote, FixedRow, LsMeanRow, SliceTestRow, Type3Row } from '../results.js';
+import { chiSquareUpper, fisherFUpper } from '../distributions/central.js';
 import type { FixedEffectsFit } from './contrasts.js';
 import type { DenominatorDf } from './ddf.js';
 import { estimateContrasts } from './estimates.js';
-import { leastSquaresMeans } from './lsmeans.js';
+import { findTerm, leastSquaresMeans } from './lsmeans.js';
 import { fixedEffectsSolution } from './solution.js';
 import { typeIIIHypotheses, typeIIITests } from './type3.js';
 
@@ -31,6 +31,7 @@ export interface FixedEffectsInference {
   type3: Type3Row[];
   lsmeans: LsMeanRow[];
   diffs: DiffRow[];
+  slices: SliceTestRow[];
   estimates: EstimateRow[];
   notes: FitNote[];
 }
@@ -52,10 +53,13 @@ export function fixedEffectsInference(
   } = {},
 ): FixedEffectsInference {
   const notes: FitNote[] = ddf.notes.map((message) => ({ severity: 'info', message }));
-  const fixed = fixedEffectsSolution(design, fit, ddf.columnDf, options);
+  const fixed = fixedEffectsSolution(design, fit, ddf.columnDf, { alpha: options.alpha, confidenceLimits: true });
   let hypotheses = typeIIIHypotheses(design);
   if (spec.tests) hypotheses = hypotheses.filter((h) => spec.tests!.some((t) => sameTerm(t, design.terms[h.termIndex]!)));
-  let type3 = typeIIITests(design, fit, (t, L) => ddf.forHypothesis(t, L), hypotheses);
+  // SAS's CHISQ option: the Wald chi-square numdf x F, before Kenward-Roger's scaling of F
+  let type3 = typeIIITests(design, fit, (t, L) => ddf.forHypothesis(t, L), hypotheses).map((row) =>
+    row.numdf > 0 ? { ...row, chisq: row.numdf * row.F, p_chisq: chiSquareUpper(row.numdf * row.F, row.numdf) } : row,
+  );
   if (options.fScale) {
     const scale = options.fScale;
     type3 = type3.map((row, k) => {
@@ -66,13 +70,19 @@ export function fixedEffectsInference(
   }
   const lsmeans: LsMeanRow[] = [];
   const diffs: DiffRow[] = [];
+  const slices: SliceTestRow[] = [];
   for (const request of spec.lsmeans) {
     const r = leastSquaresMeans(design, fit, request, ddf, options);
     lsmeans.push(...r.lsmeans);
     diffs.push(...r.diffs);
+    for (const { row, L } of r.slices) {
+      // Kenward-Roger scales the F of a slice as it scales a Type 3 F
+      const F = options.fScale && row.numdf > 0 ? row.F * options.fScale(findTerm(design, request.effect), L) : row.F;
+      slices.push(F === row.F ? row : { ...row, F, p: fisherFUpper(F, row.numdf, row.dendf) });
+    }
     for (const level of r.nonEstimable) notes.push({ severity: 'warning', message: `LS-mean of ${request.effect} ${level} is not estimable` });
   }
   const est = estimateContrasts(design, fit, spec.estimates, ddf, options);
   for (const label of est.nonEstimable) notes.push({ severity: 'warning', message: `estimate '${label}' is not estimable` });
-  return { fixed, type3, lsmeans, diffs, estimates: est.estimates, notes };
+  return { fixed, type3, lsmeans, diffs, slices, estimates: est.estimates, notes };
 }

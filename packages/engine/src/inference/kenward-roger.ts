@@ -32,7 +32,7 @@ import { Matrix } from 'ml-matrix';
 import type { Design } from '../design-types.js';
 import type { FitResult } from '../fit/fit-model.js';
 import type { ApproximateDf } from './ddf.js';
-import { symmetricPseudoInverse } from './linear-algebra.js';
+import { invertInformationMatrix } from '../fit/information.js';
 import { asymptoticThetaCov } from './satterthwaite.js';
 import {
   expectedRemlInformation,
@@ -82,11 +82,14 @@ type KrFit = Pick<
   'theta' | 'covBeta' | 'covarianceModel' | 'layouts' | 'blockInverse' | 'blockDerivatives' | 'q' | 'thetaCov' | 'hessian' | 'atBound'
 >;
 
-/** 2·I⁻¹ over the parameters not on a boundary (generalized inverse when I is singular, as pbkrtest). */
+/**
+ * 2·I⁻¹ over the parameters not on a boundary (generalized inverse when I is singular, as pbkrtest),
+ * equilibrated first so that the decision does not depend on the units of y (fit/information.ts).
+ */
 function inverseInformation(I: Matrix, atBound: boolean[], notes: string[]): Matrix {
   const q = I.rows;
   const free = Array.from({ length: q }, (_, k) => k).filter((k) => !atBound[k]);
-  const { inverse, rank } = symmetricPseudoInverse(I.selection(free, free), 1e-10);
+  const { inverse, rank } = invertInformationMatrix(I.selection(free, free));
   if (rank < free.length) notes.push('Kenward-Roger: the expected information of the covariance parameters is singular; its generalized inverse is used');
   const W = new Matrix(q, q);
   free.forEach((a, i) => free.forEach((b, j) => W.set(a, b, 2 * inverse.get(i, j))));

@@ -13,9 +13,9 @@
 import { Matrix } from 'ml-matrix';
 import type { Design } from '../design-types.js';
 import type { Adjustment, LsMeansSpec, Term } from '../model-spec.js';
-import type { DiffRow, LsMeanRow } from '../results.js';
+import type { DiffRow, LsMeanRow, SliceTestRow } from '../results.js';
 import { ptukey } from '../distributions/studentized-range.js';
-import { tTest, type FixedEffectsFit } from './contrasts.js';
+import { fTest, tTest, type FixedEffectsFit } from './contrasts.js';
 import type { DenominatorDf } from './ddf.js';
 import { aliasingRelations, isEstimable } from './type3.js';
 
@@ -56,8 +56,15 @@ function levelCombinations(vars: string[], classLevels: Map<string, string[]>): 
  * The L rows of SAS's LSMEANS for effect `termIndex` (which must consist of class variables), with
  * covariates at their means over the rows used, or at the values given in `atValues` (SAS's AT option).
  */
-export function lsMeanCoefficients(design: LsMeansDesign, termIndex: number, atValues: Record<string, number> = {}): LsMeanCoefficients {
-  const effectVars = design.terms[termIndex]!;
+export function lsMeanCoefficients(
+  design: LsMeansDesign,
+  termIndex: number,
+  atValues: Record<string, number> = {},
+  /** the variables in the order the LSMEANS request writes them (SAS prints and orders levels so) */
+  order?: string[],
+): LsMeanCoefficients {
+  const termVars = design.terms[termIndex]!;
+  const effectVars = order && order.length === termVars.length && order.every((v) => termVars.includes(v)) ? order : termVars;
   const isClass = (v: string) => design.classLevels.has(v);
   if (effectVars.length === 0 || !effectVars.every(isClass)) {
     throw new Error(`LSMEANS needs a classification effect; '${design.termNames[termIndex]}' is not one`);
@@ -87,7 +94,7 @@ export function lsMeanCoefficients(design: LsMeansDesign, termIndex: number, atV
   });
   return {
     termIndex,
-    effect: design.termNames[termIndex]!,
+    effect: effectVars === termVars ? design.termNames[termIndex]! : effectVars.join('*'),
     levels: combos,
     labels: combos.map((c) => effectVars.map((v) => c[v]).join(' ')),
     L,
@@ -98,6 +105,8 @@ export function lsMeanCoefficients(design: LsMeansDesign, termIndex: number, atV
 export interface LsMeansResult {
   lsmeans: LsMeanRow[];
   diffs: DiffRow[];
+  /** with a slice: SAS's Tests of Effect Slices, one F test of equal LS-means per slice level, with its L */
+  slices: { row: SliceTestRow; L: Matrix }[];
   /** levels whose LS-mean is not estimable (SAS prints "Non-est"); they are left out of the tables */
   nonEstimable: string[];
 }
@@ -112,7 +121,10 @@ export function leastSquaresMeans(
 ): LsMeansResult {
   const alpha = options.alpha ?? 0.05;
   const termIndex = findTerm(design, request.effect);
-  const coef = lsMeanCoefficients(design, termIndex, request.at);
+  // an interaction written out (compare AVISIT*ARMCD) is labelled in that order, as SAS's LSMEANS; a
+  // sliced comparison (compare sex at each visit) keeps the model term's order
+  const order = request.slice ? undefined : request.effect.split('*').map((v) => v.trim());
+  const coef = lsMeanCoefficients(design, termIndex, request.at, order);
   const relations = aliasingRelations(design);
   const hasAt = Object.keys(coef.at).length > 0;
 
@@ -140,6 +152,25 @@ export function leastSquaresMeans(
   });
 
   const diffs: DiffRow[] = [];
+  const slices: { row: SliceTestRow; L: Matrix }[] = [];
+  if (request.slice) {
+    // SAS LSMEANS effect / SLICE=slice: within each level of the slice, H0: the LS-means are equal
+    const members = new Map<string, number[]>();
+    for (const r of estimable) {
+      const level = coef.levels[r]![request.slice]!;
+      members.set(level, [...(members.get(level) ?? []), r]);
+    }
+    for (const [level, rows] of members) {
+      if (rows.length < 2) continue;
+      const L = new Matrix(rows.length - 1, coef.L.columns);
+      rows.slice(1).forEach((r, i) => {
+        for (let j = 0; j < coef.L.columns; j++) L.set(i, j, coef.L.get(rows[0]!, j) - coef.L.get(r, j));
+      });
+      const dendf = ddf.forHypothesis(termIndex, L);
+      const test = fTest(L, fit, dendf);
+      slices.push({ row: { effect: coef.effect, by: { [request.slice]: level }, level, numdf: test.numdf, dendf, F: test.F, p: test.p }, L });
+    }
+  }
   if (request.pairwise) {
     // the families of comparisons: every estimable level, or (sliced) the levels sharing a slice level
     const sliceOf = (r: number) => (request.slice ? coef.levels[r]![request.slice]! : '');
@@ -179,7 +210,7 @@ export function leastSquaresMeans(
       }
     }
   }
-  return { lsmeans, diffs, nonEstimable };
+  return { lsmeans, diffs, slices, nonEstimable };
 }
 
 /** Multiplicity-adjusted p-value of one pairwise difference; undefined for no adjustment. */

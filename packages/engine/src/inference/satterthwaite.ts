@@ -18,7 +18,7 @@ import { Matrix } from 'ml-matrix';
 import type { Design } from '../design-types.js';
 import type { FitResult } from '../fit/fit-model.js';
 import type { ApproximateDf } from './ddf.js';
-import { symmetricPseudoInverse } from './linear-algebra.js';
+import { invertInformationMatrix } from '../fit/information.js';
 import { hypothesisDirections, restrictColumns, varianceSensitivity, type VarianceSensitivity } from './variance-sensitivity.js';
 
 export interface SatterthwaiteDf {
@@ -41,12 +41,12 @@ type SatterthwaiteFit = Pick<
 
 /**
  * The asymptotic covariance of θ̂ the approximations use: the fit's 2H⁻¹, or when H is singular
- * 2H⁺ over the parameters not on a boundary (with a note).
+ * 2H⁺ over the parameters not on a boundary (equilibrated: fit/information.ts), with a note.
  */
 export function asymptoticThetaCov(fit: Pick<FitResult, 'q' | 'thetaCov' | 'hessian' | 'atBound'>, notes: string[]): Matrix {
   if (fit.thetaCov) return fit.thetaCov;
   const free = Array.from({ length: fit.q }, (_, k) => k).filter((k) => !fit.atBound[k]);
-  const { inverse } = symmetricPseudoInverse(fit.hessian.selection(free, free));
+  const { inverse } = invertInformationMatrix(fit.hessian.selection(free, free));
   const out = new Matrix(fit.q, fit.q);
   free.forEach((a, i) => free.forEach((b, j) => out.set(a, b, 2 * inverse.get(i, j))));
   notes.push('the Hessian of the covariance parameters is singular: its generalized inverse is used for the approximate df');

@@ -54,6 +54,9 @@ function modelTables(m: ModelReport): ReportTable[] {
     ['Estimation Method', info.estimationMethod],
     ['Degrees of Freedom Method', dfMethodName(info.dfMethod)],
     ['Convergence', m.converged ? 'Convergence criteria met' : 'did not converge'],
+    ...(m.refinement && m.refinement.length > 0
+      ? [['Refinement', `${m.refinement.length} Newton step${m.refinement.length > 1 ? 's' : ''} past SAS's criterion to the optimum: -2LL ${(m.iterations.at(-1)!.minus2ll - m.minus2ll).toExponential(2)} lower than at SAS's last iterate`]]
+      : []),
   ]));
   if (info.classLevels.length > 0) {
     out.push(t('class', 'Class Level Information', [L('Class'), R('Levels'), L('Values')],
@@ -78,16 +81,19 @@ function modelTables(m: ModelReport): ReportTable[] {
     out.push(t('selection', 'Covariance Structure Selection', [L('Structure'), R('Parms'), R('-2 Res LL'), R('AIC'), R('AICC'), R('BIC'), L('Chosen')],
       m.candidates.map((c) => [c.structure, String(c.q), fmtFit(c.minus2ll), fmtFit(c.aic), fmtFit(c.aicc), fmtFit(c.bic), c.chosen ? '*' : c.converged ? '' : 'did not converge'])));
   }
-  out.push(t('covparms', 'Covariance Parameter Estimates', [L('Cov Parm'), L('Subject'), R('Estimate'), R('Standard Error'), R('Z Value'), R('Pr > Z')],
-    m.covparms.map((c) => [c.name, c.subject ?? '', fmtEstimate(c.estimate), fmtEstimate(c.se), fmtStat(c.z ?? null), fmtP(c.p ?? null)])));
+  const grouped = m.covparms.some((c) => c.group);
+  const alphaText = (m.info.alpha ?? 0.05).toString();
+  out.push(t('covparms', 'Covariance Parameter Estimates', [L('Cov Parm'), L('Subject'), ...(grouped ? [L('Group')] : []), R('Estimate'), R('Standard Error'), R('Z Value'), R('Pr > Z'), R('Alpha'), R('Lower'), R('Upper')],
+    m.covparms.map((c) => [c.name, c.subject ?? '', ...(grouped ? [c.group ?? ''] : []), fmtEstimate(c.estimate), fmtEstimate(c.se), fmtStat(c.z ?? null), fmtP(c.p ?? null),
+      c.lower == null ? '' : alphaText, fmtEstimate(c.lower ?? null), fmtEstimate(c.upper ?? null)])));
   out.push(t('fit', 'Fit Statistics', [L('Statistic'), R('Value')], [
     [info.estimationMethod === 'ML' ? '-2 Log Likelihood' : '-2 Res Log Likelihood', fmtFit(m.minus2ll)],
     ['AIC (Smaller is Better)', fmtFit(m.aic)],
     ['AICC (Smaller is Better)', fmtFit(m.aicc)],
     ['BIC (Smaller is Better)', fmtFit(m.bic)],
   ]));
-  out.push(t('solution', 'Solution for Fixed Effects', [L('Effect'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|')],
-    m.fixed.map((f) => [f.term, fmtEstimate(f.estimate), fmtEstimate(f.se), fmtDf(f.df), fmtStat(f.t), fmtP(f.p)])));
+  out.push(t('solution', 'Solution for Fixed Effects', [L('Effect'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|'), R('Alpha'), R('Lower'), R('Upper')],
+    m.fixed.map((f) => [f.term, fmtEstimate(f.estimate), fmtEstimate(f.se), fmtDf(f.df), fmtStat(f.t), fmtP(f.p), f.lower == null ? '' : alphaText, fmtEstimate(f.lower ?? null), fmtEstimate(f.upper ?? null)])));
   if (m.randomSolution && m.randomSolution.length > 0) {
     const rs = m.randomSolution;
     const withSubject = rs.some((r) => r.subject);
@@ -99,6 +105,7 @@ function modelTables(m: ModelReport): ReportTable[] {
         fmtEstimate(r.estimate), fmtEstimate(r.se), fmtDf(r.df), fmtStat(r.t), fmtP(r.p)])));
   }
   if (m.type3.length > 0) {
+    // the chi-square form (SAS's CHISQ option) is in the JSON (type3[].chisq), as SAS prints it only on request
     out.push(t('type3', 'Type 3 Tests of Fixed Effects', [L('Effect'), R('Num DF'), R('Den DF'), R('F Value'), R('Pr > F')],
       m.type3.map((r) => [r.effect, fmtDf(r.numdf), fmtDf(r.dendf), fmtStat(r.F), fmtP(r.p)])));
   }
@@ -110,16 +117,24 @@ function modelTables(m: ModelReport): ReportTable[] {
   const atText = (at: Record<string, number> | undefined) =>
     at && Object.keys(at).length > 0 ? ` (at ${Object.entries(at).map(([k, v]) => `${k} = ${fmtEstimate(v)}`).join(', ')})` : '';
   groups(m.lsmeans, (l) => `${l.effect}|${JSON.stringify(l.at ?? {})}`).forEach((rows, i) => {
-    out.push(t(i === 0 ? 'lsmeans' : `lsmeans-${i + 1}`, `Least Squares Means${atText(rows[0].at)}`, [L('Effect'), L('Level'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|')],
-      rows.map((l) => [l.effect, l.level, fmtEstimate(l.estimate), fmtEstimate(l.se), fmtDf(l.df), fmtStat(l.t), fmtP(l.p)])));
+    out.push(t(i === 0 ? 'lsmeans' : `lsmeans-${i + 1}`, `Least Squares Means${atText(rows[0].at)}`, [L('Effect'), L('Level'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|'), R('Alpha'), R('Lower'), R('Upper')],
+      rows.map((l) => [l.effect, l.level, fmtEstimate(l.estimate), fmtEstimate(l.se), fmtDf(l.df), fmtStat(l.t), fmtP(l.p), l.lower == null ? '' : alphaText, fmtEstimate(l.lower ?? null), fmtEstimate(l.upper ?? null)])));
   });
+  if (m.slices && m.slices.length > 0) {
+    groups(m.slices, (x) => `${x.effect}|${Object.keys(x.by).join()}`).forEach((rows, i) => {
+      const by = Object.keys(rows[0].by)[0]!;
+      out.push(t(i === 0 ? 'slices' : `slices-${i + 1}`, 'Tests of Effect Slices', [L('Effect'), L(by), R('Num DF'), R('Den DF'), R('F Value'), R('Pr > F')],
+        rows.map((x) => [x.effect, x.level, fmtDf(x.numdf), fmtDf(x.dendf), fmtStat(x.F), fmtP(x.p)])));
+    });
+  }
   groups(m.diffs, (d) => `${d.effect}|${JSON.stringify(d.at ?? {})}|${d.adjust ?? ''}|${Object.keys(d.by ?? {}).join()}`).forEach((rows, i) => {
     const adjust = rows[0].adjust;
     // sliced differences (SAS SLICE … / SLICEBY= DIFF): the slice variable's level first, adjustment within each slice
     const slice = Object.keys(rows[0].by ?? {})[0];
     out.push(t(i === 0 ? 'diffs' : `diffs-${i + 1}`, `${slice ? `Simple Effect Comparisons of ${rows[0].effect} by ${slice}` : 'Differences of Least Squares Means'}${atText(rows[0].at)}${adjust ? ` (adjustment: ${adjustName(adjust)}${slice ? ` within each ${slice}` : ''})` : ''}`,
-      [...(slice ? [L(slice)] : []), L('Effect'), L('Level'), L('_Level'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|'), ...(adjust ? [R('Adj P')] : [])],
-      rows.map((x) => [...(slice ? [x.by?.[slice] ?? ''] : []), x.effect, x.level, x.vs, fmtEstimate(x.estimate), fmtEstimate(x.se), fmtDf(x.df), fmtStat(x.t), fmtP(x.p), ...(adjust ? [fmtP(x.p_adj ?? null)] : [])])));
+      [...(slice ? [L(slice)] : []), L('Effect'), L('Level'), L('_Level'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|'), ...(adjust ? [R('Adj P')] : []), R('Alpha'), R('Lower'), R('Upper')],
+      rows.map((x) => [...(slice ? [x.by?.[slice] ?? ''] : []), x.effect, x.level, x.vs, fmtEstimate(x.estimate), fmtEstimate(x.se), fmtDf(x.df), fmtStat(x.t), fmtP(x.p), ...(adjust ? [fmtP(x.p_adj ?? null)] : []),
+        x.lower == null ? '' : alphaText, fmtEstimate(x.lower ?? null), fmtEstimate(x.upper ?? null)])));
   });
   if (m.notes.length > 0) {
     out.push(t('notes', 'Notes', [L('Severity'), L('Message')], m.notes.map((n) => [n.severity === 'info' ? 'NOTE' : n.severity.toUpperCase(), n.message])));

@@ -41,6 +41,7 @@ export type StudyKeywordNames =
     | "REML"
     | "add"
     | "adjust"
+    | "alpha"
     | "analysis"
     | "and"
     | "at"
@@ -52,6 +53,7 @@ export type StudyKeywordNames =
     | "change"
     | "compare"
     | "containment"
+    | "converge"
     | "correlate"
     | "cov"
     | "covariate"
@@ -66,11 +68,13 @@ export type StudyKeywordNames =
     | "firstorder"
     | "fixed"
     | "from"
+    | "group"
     | "in"
     | "intercept"
     | "is"
     | "kenward-roger"
     | "let"
+    | "linear"
     | "method"
     | "missing"
     | "model"
@@ -78,6 +82,7 @@ export type StudyKeywordNames =
     | "not"
     | "observed"
     | "of"
+    | "optimum"
     | "or"
     | "outcome"
     | "paired"
@@ -85,8 +90,10 @@ export type StudyKeywordNames =
     | "percent"
     | "predict"
     | "random"
+    | "ref"
     | "repeated"
     | "residual"
+    | "sas"
     | "satterthwaite"
     | "select"
     | "sensitivity"
@@ -118,6 +125,22 @@ export const AddStmt = {
 
 export function isAddStmt(item: unknown): item is AddStmt {
     return reflection.isInstance(item, AddStmt.$type);
+}
+
+/** `alpha 0.10`: the confidence level 1 − alpha of every confidence limit (SAS ALPHA=; default 0.05). */
+export interface AlphaStmt extends langium.AstNode {
+    readonly $container: ModelBlock | SensitivityBlock;
+    readonly $type: 'AlphaStmt';
+    value: Literal;
+}
+
+export const AlphaStmt = {
+    $type: 'AlphaStmt',
+    value: 'value'
+} as const;
+
+export function isAlphaStmt(item: unknown): item is AlphaStmt {
+    return reflection.isInstance(item, AlphaStmt.$type);
 }
 
 /** An analysis: per-subject tests outside the mixed model. */
@@ -187,14 +210,16 @@ export function isBinaryExpr(item: unknown): item is BinaryExpr {
 
 /** A column of the data file, or a `let` variable. */
 export interface ColumnRef extends langium.AstNode {
-    readonly $container: AtValue | CompareStmt | Condition | CovariateStmt | DropStmt | Effect | EstimateStmt | FactorStmt | FormulaTerm | LetDecl | LevelRef | OutcomeStmt | RandomStmt | RepeatedStmt | SubjectDecl | SubjectValue;
+    readonly $container: AtValue | CompareStmt | Condition | CovStmt | CovType | CovariateStmt | DropStmt | Effect | EstimateStmt | FactorStmt | FormulaTerm | LetDecl | LevelRef | OutcomeStmt | RandomStmt | RepeatedStmt | SelectCovStmt | SubjectDecl | SubjectValue;
     readonly $type: 'ColumnRef';
     column: Name | NameButSubject;
+    reference?: Literal;
 }
 
 export const ColumnRef = {
     $type: 'ColumnRef',
-    column: 'column'
+    column: 'column',
+    reference: 'reference'
 } as const;
 
 export function isColumnRef(item: unknown): item is ColumnRef {
@@ -254,6 +279,25 @@ export function isCondition(item: unknown): item is Condition {
     return reflection.isInstance(item, Condition.$type);
 }
 
+/**
+ * `converge sas`: stop where SAS stops (its relative Hessian criterion 1e-8), SAS's last iterate, whose
+ * digits PROC MIXED prints; `converge optimum` (default) takes Newton steps past it to the optimum.
+ */
+export interface ConvergeStmt extends langium.AstNode {
+    readonly $container: ModelBlock | SensitivityBlock;
+    readonly $type: 'ConvergeStmt';
+    to: 'optimum' | 'sas';
+}
+
+export const ConvergeStmt = {
+    $type: 'ConvergeStmt',
+    to: 'to'
+} as const;
+
+export function isConvergeStmt(item: unknown): item is ConvergeStmt {
+    return reflection.isInstance(item, ConvergeStmt.$type);
+}
+
 /** `correlate age with y at visit 6 - y at visit 7`: Pearson correlation of two per-subject quantities. */
 export interface CorrelateStmt extends langium.AstNode {
     readonly $container: AnalysisBlock;
@@ -290,15 +334,20 @@ export function isCovariateStmt(item: unknown): item is CovariateStmt {
     return reflection.isInstance(item, CovariateStmt.$type);
 }
 
-/** `cov UN`: a fixed R-side covariance structure (VC, CS, AR1, UN, CSH, ARH1, TOEP). */
+/**
+ * `cov UN`: a fixed R-side covariance structure (VC, CS, AR1, UN, CSH, ARH1, TOEP, TOEPH, ANTE1,
+ * SP(POW|EXP|GAU)(coordinates)); `group ARMCD`: one set of its parameters per arm (SAS GROUP=).
+ */
 export interface CovStmt extends langium.AstNode {
     readonly $container: ModelBlock | SensitivityBlock;
     readonly $type: 'CovStmt';
+    group?: ColumnRef;
     type: CovType;
 }
 
 export const CovStmt = {
     $type: 'CovStmt',
+    group: 'group',
     type: 'type'
 } as const;
 
@@ -306,21 +355,36 @@ export function isCovStmt(item: unknown): item is CovStmt {
     return reflection.isInstance(item, CovStmt.$type);
 }
 
+/**
+ * A covariance structure as SAS writes it: `UN`, `AR1` or `AR(1)`, `TOEP(2)` (banded Toeplitz), `ANTE(1)`,
+ * `SP(EXP)(VISITN)` or `SP(EXP)(VISITN VISITN2)` (a spatial structure over numeric coordinate columns).
+ * Which combinations mean a structure is the validator's business (semantics.ts: covarianceChoice).
+ */
 export interface CovType extends langium.AstNode {
     readonly $container: CovStmt | RandomStmt | SelectCovStmt;
     readonly $type: 'CovType';
     bands?: number;
+    coordinates: Array<ColumnRef>;
     name: string;
+    option?: string;
 }
 
 export const CovType = {
     $type: 'CovType',
     bands: 'bands',
-    name: 'name'
+    coordinates: 'coordinates',
+    name: 'name',
+    option: 'option'
 } as const;
 
 export function isCovType(item: unknown): item is CovType {
     return reflection.isInstance(item, CovType.$type);
+}
+
+export type Criterion = 'AIC' | 'AICC' | 'BIC';
+
+export function isCriterion(item: unknown): item is Criterion {
+    return item === 'AIC' || item === 'AICC' || item === 'BIC';
 }
 
 /** `data "file.csv"`: the long-format data file (CSV or TSV), relative to this spec's folder. */
@@ -341,14 +405,14 @@ export function isDataDecl(item: unknown): item is DataDecl {
 
 /**
  * `df between-within`: denominator degrees of freedom (SAS DDFM=). Kenward-Roger takes a variant:
- * default = pbkrtest's (expected information), `observed` = SAS's observed-information form,
- * `firstorder` = SAS KR(FIRSTORDER) (no second-order term).
+ * default = pbkrtest's (expected information), `observed` = SAS DDFM=KR (observed information),
+ * `firstorder` / `linear` = SAS KR(FIRSTORDER) / KR(LINEAR) (observed information, no second-derivative term).
  */
 export interface DfStmt extends langium.AstNode {
     readonly $container: ModelBlock | SensitivityBlock;
     readonly $type: 'DfStmt';
     method: 'between-within' | 'containment' | 'kenward-roger' | 'residual' | 'satterthwaite';
-    variant?: 'firstorder' | 'observed';
+    variant?: 'firstorder' | 'linear' | 'observed';
 }
 
 export const DfStmt = {
@@ -425,7 +489,10 @@ export function isEstimateStmt(item: unknown): item is EstimateStmt {
     return reflection.isInstance(item, EstimateStmt.$type);
 }
 
-/** `factor sex`: classification (CLASS) variables. */
+/**
+ * `factor sex`: classification (CLASS) variables; `factor ARMCD ref "PBO"` sets the reference level
+ * (SAS CLASS ARMCD(REF='PBO'), R relevel): the level the GLM coding aliases, placed last.
+ */
 export interface FactorStmt extends langium.AstNode {
     readonly $container: AddStmt | ModelBlock;
     readonly $type: 'FactorStmt';
@@ -459,16 +526,21 @@ export function isFilterStmt(item: unknown): item is FilterStmt {
     return reflection.isInstance(item, FilterStmt.$type);
 }
 
-/** `fixed visit * age + sex`: the fixed-effects formula (R-like: `a*b` = a + b + a:b, `a:b` = interaction only). */
+/**
+ * `fixed visit * age + sex`: the fixed-effects formula (R-like: `a*b` = a + b + a:b, `a:b` = interaction only);
+ * `fixed intercept`: the intercept alone (SAS `MODEL y = ;`, R `y ~ 1`).
+ */
 export interface FixedStmt extends langium.AstNode {
     readonly $container: ModelBlock | SensitivityBlock;
     readonly $type: 'FixedStmt';
+    interceptOnly: boolean;
     noIntercept: boolean;
     terms: Array<FormulaTerm>;
 }
 
 export const FixedStmt = {
     $type: 'FixedStmt',
+    interceptOnly: 'interceptOnly',
     noIntercept: 'noIntercept',
     terms: 'terms'
 } as const;
@@ -544,7 +616,7 @@ export function isLevelRef(item: unknown): item is LevelRef {
 }
 
 export interface Literal extends langium.AstNode {
-    readonly $container: AtValue | Condition | LetDecl | LevelRef | RepeatedStmt;
+    readonly $container: AlphaStmt | AtValue | ColumnRef | Condition | LetDecl | LevelRef | RepeatedStmt;
     readonly $type: 'Literal';
     negative: boolean;
     number?: number;
@@ -596,7 +668,7 @@ export function isModelBlock(item: unknown): item is ModelBlock {
     return reflection.isInstance(item, ModelBlock.$type);
 }
 
-export type ModelStatement = CompareStmt | CovStmt | CovariateStmt | DfStmt | EstimateStmt | FactorStmt | FilterStmt | FixedStmt | MethodStmt | OutcomeStmt | PredictStmt | RandomStmt | RepeatedStmt | SelectCovStmt | TestStmt;
+export type ModelStatement = AlphaStmt | CompareStmt | ConvergeStmt | CovStmt | CovariateStmt | DfStmt | EstimateStmt | FactorStmt | FilterStmt | FixedStmt | MethodStmt | OutcomeStmt | PredictStmt | RandomStmt | RepeatedStmt | SelectCovStmt | TestStmt;
 
 export const ModelStatement = {
     $type: 'ModelStatement'
@@ -617,10 +689,10 @@ export function isName(item: unknown): item is Name {
     return isNameButSubject(item) || item === 'subject';
 }
 
-export type NameButSubject = 'add' | 'analysis' | 'centered' | 'centred' | 'change' | 'compare' | 'correlate' | 'cov' | 'covariate' | 'data' | 'df' | 'drop' | 'effects' | 'estimate' | 'exclude' | 'factor' | 'firstorder' | 'fixed' | 'let' | 'method' | 'model' | 'observed' | 'outcome' | 'paired' | 'percent' | 'predict' | 'random' | 'repeated' | 'select' | 'sensitivity' | 'study' | 'test' | 'type' | 'where' | string;
+export type NameButSubject = 'add' | 'alpha' | 'analysis' | 'centered' | 'centred' | 'change' | 'compare' | 'converge' | 'correlate' | 'cov' | 'covariate' | 'data' | 'df' | 'drop' | 'effects' | 'estimate' | 'exclude' | 'factor' | 'firstorder' | 'fixed' | 'group' | 'let' | 'linear' | 'method' | 'model' | 'observed' | 'optimum' | 'outcome' | 'paired' | 'percent' | 'predict' | 'random' | 'ref' | 'repeated' | 'sas' | 'select' | 'sensitivity' | 'study' | 'test' | 'type' | 'where' | string;
 
 export function isNameButSubject(item: unknown): item is NameButSubject {
-    return item === 'data' || item === 'study' || item === 'test' || item === 'change' || item === 'percent' || item === 'method' || item === 'type' || item === 'model' || item === 'analysis' || item === 'outcome' || item === 'factor' || item === 'covariate' || item === 'random' || item === 'fixed' || item === 'estimate' || item === 'compare' || item === 'select' || item === 'cov' || item === 'df' || item === 'let' || item === 'where' || item === 'exclude' || item === 'paired' || item === 'correlate' || item === 'add' || item === 'drop' || item === 'sensitivity' || item === 'repeated' || item === 'observed' || item === 'firstorder' || item === 'centred' || item === 'centered' || item === 'predict' || item === 'effects' || (typeof item === 'string' && (/[_a-zA-Z][\w]*/.test(item)));
+    return item === 'data' || item === 'study' || item === 'test' || item === 'change' || item === 'percent' || item === 'method' || item === 'type' || item === 'model' || item === 'analysis' || item === 'outcome' || item === 'factor' || item === 'covariate' || item === 'random' || item === 'fixed' || item === 'estimate' || item === 'compare' || item === 'select' || item === 'cov' || item === 'df' || item === 'let' || item === 'where' || item === 'exclude' || item === 'paired' || item === 'correlate' || item === 'add' || item === 'drop' || item === 'sensitivity' || item === 'repeated' || item === 'observed' || item === 'firstorder' || item === 'linear' || item === 'centred' || item === 'centered' || item === 'predict' || item === 'effects' || item === 'group' || item === 'ref' || item === 'alpha' || item === 'converge' || item === 'sas' || item === 'optimum' || (typeof item === 'string' && (/[_a-zA-Z][\w]*/.test(item)));
 }
 
 export interface NotExpr extends langium.AstNode {
@@ -773,18 +845,20 @@ export function isRowExpr(item: unknown): item is RowExpr {
     return reflection.isInstance(item, RowExpr.$type);
 }
 
-/** `select cov CS, AR1, UN by BIC`: fit each R-side structure and keep the best by the criterion. */
+/** `select cov CS, AR1, UN by BIC`: fit each R-side structure and keep the best by the criterion; `group` as in `cov`. */
 export interface SelectCovStmt extends langium.AstNode {
     readonly $container: ModelBlock | SensitivityBlock;
     readonly $type: 'SelectCovStmt';
     candidates: Array<CovType>;
-    criterion?: 'AIC' | 'AICC' | 'BIC';
+    criterion?: Criterion;
+    group?: ColumnRef;
 }
 
 export const SelectCovStmt = {
     $type: 'SelectCovStmt',
     candidates: 'candidates',
-    criterion: 'criterion'
+    criterion: 'criterion',
+    group: 'group'
 } as const;
 
 export function isSelectCovStmt(item: unknown): item is SelectCovStmt {
@@ -814,7 +888,7 @@ export function isSensitivityBlock(item: unknown): item is SensitivityBlock {
     return reflection.isInstance(item, SensitivityBlock.$type);
 }
 
-export type SensitivityStatement = AddStmt | CompareStmt | CovStmt | DfStmt | DropStmt | EstimateStmt | FilterStmt | FixedStmt | MethodStmt | OutcomeStmt | RandomStmt | RepeatedStmt | SelectCovStmt | TestStmt;
+export type SensitivityStatement = AddStmt | AlphaStmt | CompareStmt | ConvergeStmt | CovStmt | DfStmt | DropStmt | EstimateStmt | FilterStmt | FixedStmt | MethodStmt | OutcomeStmt | RandomStmt | RepeatedStmt | SelectCovStmt | TestStmt;
 
 export const SensitivityStatement = {
     $type: 'SensitivityStatement'
@@ -922,6 +996,7 @@ export function isTestStmt(item: unknown): item is TestStmt {
 
 export type StudyAstType = {
     AddStmt: AddStmt
+    AlphaStmt: AlphaStmt
     AnalysisBlock: AnalysisBlock
     AnalysisStatement: AnalysisStatement
     AtValue: AtValue
@@ -929,6 +1004,7 @@ export type StudyAstType = {
     ColumnRef: ColumnRef
     CompareStmt: CompareStmt
     Condition: Condition
+    ConvergeStmt: ConvergeStmt
     CorrelateStmt: CorrelateStmt
     CovStmt: CovStmt
     CovType: CovType
@@ -978,6 +1054,15 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
                 }
             },
             superTypes: [SensitivityStatement.$type]
+        },
+        AlphaStmt: {
+            name: AlphaStmt.$type,
+            properties: {
+                value: {
+                    name: AlphaStmt.value
+                }
+            },
+            superTypes: [ModelStatement.$type, SensitivityStatement.$type]
         },
         AnalysisBlock: {
             name: AnalysisBlock.$type,
@@ -1030,6 +1115,9 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
             properties: {
                 column: {
                     name: ColumnRef.column
+                },
+                reference: {
+                    name: ColumnRef.reference
                 }
             },
             superTypes: []
@@ -1084,6 +1172,15 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
             },
             superTypes: [RowExpr.$type]
         },
+        ConvergeStmt: {
+            name: ConvergeStmt.$type,
+            properties: {
+                to: {
+                    name: ConvergeStmt.to
+                }
+            },
+            superTypes: [ModelStatement.$type, SensitivityStatement.$type]
+        },
         CorrelateStmt: {
             name: CorrelateStmt.$type,
             properties: {
@@ -1102,6 +1199,9 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
         CovStmt: {
             name: CovStmt.$type,
             properties: {
+                group: {
+                    name: CovStmt.group
+                },
                 type: {
                     name: CovStmt.type
                 }
@@ -1114,8 +1214,15 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
                 bands: {
                     name: CovType.bands
                 },
+                coordinates: {
+                    name: CovType.coordinates,
+                    defaultValue: []
+                },
                 name: {
                     name: CovType.name
+                },
+                option: {
+                    name: CovType.option
                 }
             },
             superTypes: []
@@ -1220,6 +1327,10 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
         FixedStmt: {
             name: FixedStmt.$type,
             properties: {
+                interceptOnly: {
+                    name: FixedStmt.interceptOnly,
+                    defaultValue: false
+                },
                 noIntercept: {
                     name: FixedStmt.noIntercept,
                     defaultValue: false
@@ -1451,6 +1562,9 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
                 },
                 criterion: {
                     name: SelectCovStmt.criterion
+                },
+                group: {
+                    name: SelectCovStmt.group
                 }
             },
             superTypes: [ModelStatement.$type, SensitivityStatement.$type]

@@ -83,14 +83,14 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@35"
+              "$ref": "#/rules@41"
             },
             "arguments": []
           },
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@39"
+              "$ref": "#/rules@45"
             },
             "arguments": []
           }
@@ -117,7 +117,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@53"
+                "$ref": "#/rules@59"
               },
               "arguments": []
             }
@@ -151,7 +151,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@53"
+                "$ref": "#/rules@59"
               },
               "arguments": []
             }
@@ -185,7 +185,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@46"
+                "$ref": "#/rules@52"
               },
               "arguments": []
             }
@@ -219,7 +219,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@51"
+                "$ref": "#/rules@57"
               },
               "arguments": []
             }
@@ -259,7 +259,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@46"
+                        "$ref": "#/rules@52"
                       },
                       "arguments": []
                     }
@@ -275,7 +275,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@46"
+                        "$ref": "#/rules@52"
                       },
                       "arguments": []
                     }
@@ -287,7 +287,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@49"
+                        "$ref": "#/rules@55"
                       },
                       "arguments": []
                     }
@@ -304,7 +304,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@46"
+                        "$ref": "#/rules@52"
                       },
                       "arguments": []
                     }
@@ -338,7 +338,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@49"
+                        "$ref": "#/rules@55"
                       },
                       "arguments": []
                     }
@@ -632,7 +632,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@46"
+                "$ref": "#/rules@52"
               },
               "arguments": []
             }
@@ -684,7 +684,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@49"
+                        "$ref": "#/rules@55"
                       },
                       "arguments": []
                     }
@@ -709,7 +709,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@49"
+                        "$ref": "#/rules@55"
                       },
                       "arguments": []
                     }
@@ -728,7 +728,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                         "terminal": {
                           "$type": "RuleCall",
                           "rule": {
-                            "$ref": "#/rules@49"
+                            "$ref": "#/rules@55"
                           },
                           "arguments": []
                         }
@@ -795,7 +795,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@51"
+                "$ref": "#/rules@57"
               },
               "arguments": []
             }
@@ -865,13 +865,6 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@19"
-            },
-            "arguments": []
-          },
-          {
-            "$type": "RuleCall",
-            "rule": {
               "$ref": "#/rules@21"
             },
             "arguments": []
@@ -879,14 +872,14 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@26"
+              "$ref": "#/rules@23"
             },
             "arguments": []
           },
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@27"
+              "$ref": "#/rules@28"
             },
             "arguments": []
           },
@@ -900,28 +893,49 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@30"
-            },
-            "arguments": []
-          },
-          {
-            "$type": "RuleCall",
-            "rule": {
-              "$ref": "#/rules@31"
-            },
-            "arguments": []
-          },
-          {
-            "$type": "RuleCall",
-            "rule": {
-              "$ref": "#/rules@32"
-            },
-            "arguments": []
-          },
-          {
-            "$type": "RuleCall",
-            "rule": {
               "$ref": "#/rules@33"
+            },
+            "arguments": []
+          },
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@34"
+            },
+            "arguments": []
+          },
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@35"
+            },
+            "arguments": []
+          },
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@36"
+            },
+            "arguments": []
+          },
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@37"
+            },
+            "arguments": []
+          },
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@38"
+            },
+            "arguments": []
+          },
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@39"
             },
             "arguments": []
           },
@@ -997,7 +1011,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@46"
+                "$ref": "#/rules@52"
               },
               "arguments": []
             }
@@ -1031,7 +1045,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@46"
+                "$ref": "#/rules@52"
               },
               "arguments": []
             }
@@ -1046,7 +1060,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@49"
+                    "$ref": "#/rules@55"
                   },
                   "arguments": []
                 }
@@ -1073,7 +1087,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                         "terminal": {
                           "$type": "RuleCall",
                           "rule": {
-                            "$ref": "#/rules@49"
+                            "$ref": "#/rules@55"
                           },
                           "arguments": []
                         }
@@ -1094,7 +1108,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                         "terminal": {
                           "$type": "RuleCall",
                           "rule": {
-                            "$ref": "#/rules@49"
+                            "$ref": "#/rules@55"
                           },
                           "arguments": []
                         }
@@ -1136,7 +1150,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@46"
+                "$ref": "#/rules@52"
               },
               "arguments": []
             }
@@ -1155,7 +1169,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@46"
+                    "$ref": "#/rules@52"
                   },
                   "arguments": []
                 }
@@ -1192,7 +1206,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@46"
+                "$ref": "#/rules@19"
               },
               "arguments": []
             }
@@ -1211,7 +1225,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@46"
+                    "$ref": "#/rules@19"
                   },
                   "arguments": []
                 }
@@ -1229,7 +1243,124 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
       "entry": false,
       "fragment": false,
       "parameters": [],
-      "$comment": "/** \`factor sex\`: classification (CLASS) variables. */"
+      "$comment": "/**\\n * \`factor sex\`: classification (CLASS) variables; \`factor ARMCD ref \\"PBO\\"\` sets the reference level\\n * (SAS CLASS ARMCD(REF='PBO'), R relevel): the level the GLM coding aliases, placed last.\\n */"
+    },
+    {
+      "$type": "ParserRule",
+      "name": "FactorColumn",
+      "inferredType": {
+        "$type": "InferredType",
+        "name": "ColumnRef"
+      },
+      "definition": {
+        "$type": "Group",
+        "elements": [
+          {
+            "$type": "Assignment",
+            "feature": "column",
+            "operator": "=",
+            "terminal": {
+              "$type": "RuleCall",
+              "rule": {
+                "$ref": "#/rules@53"
+              },
+              "arguments": []
+            }
+          },
+          {
+            "$type": "Group",
+            "elements": [
+              {
+                "$type": "Keyword",
+                "value": "ref"
+              },
+              {
+                "$type": "Assignment",
+                "feature": "reference",
+                "operator": "=",
+                "terminal": {
+                  "$type": "RuleCall",
+                  "rule": {
+                    "$ref": "#/rules@20"
+                  },
+                  "arguments": []
+                }
+              }
+            ],
+            "cardinality": "?"
+          }
+        ]
+      },
+      "entry": false,
+      "fragment": false,
+      "parameters": []
+    },
+    {
+      "$type": "ParserRule",
+      "name": "ReferenceLevel",
+      "inferredType": {
+        "$type": "InferredType",
+        "name": "Literal"
+      },
+      "definition": {
+        "$type": "Alternatives",
+        "elements": [
+          {
+            "$type": "Group",
+            "elements": [
+              {
+                "$type": "Assignment",
+                "feature": "negative",
+                "operator": "?=",
+                "terminal": {
+                  "$type": "Keyword",
+                  "value": "-"
+                },
+                "cardinality": "?"
+              },
+              {
+                "$type": "Assignment",
+                "feature": "number",
+                "operator": "=",
+                "terminal": {
+                  "$type": "RuleCall",
+                  "rule": {
+                    "$ref": "#/rules@58"
+                  },
+                  "arguments": []
+                }
+              }
+            ]
+          },
+          {
+            "$type": "Assignment",
+            "feature": "text",
+            "operator": "=",
+            "terminal": {
+              "$type": "RuleCall",
+              "rule": {
+                "$ref": "#/rules@59"
+              },
+              "arguments": []
+            }
+          },
+          {
+            "$type": "Assignment",
+            "feature": "text",
+            "operator": "=",
+            "terminal": {
+              "$type": "RuleCall",
+              "rule": {
+                "$ref": "#/rules@57"
+              },
+              "arguments": []
+            }
+          }
+        ]
+      },
+      "entry": false,
+      "fragment": false,
+      "parameters": []
     },
     {
       "$type": "ParserRule",
@@ -1242,57 +1373,76 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "value": "fixed"
           },
           {
-            "$type": "Assignment",
-            "feature": "terms",
-            "operator": "+=",
-            "terminal": {
-              "$type": "RuleCall",
-              "rule": {
-                "$ref": "#/rules@20"
-              },
-              "arguments": []
-            }
-          },
-          {
-            "$type": "Group",
+            "$type": "Alternatives",
             "elements": [
               {
-                "$type": "Keyword",
-                "value": "+"
-              },
-              {
-                "$type": "Assignment",
-                "feature": "terms",
-                "operator": "+=",
-                "terminal": {
-                  "$type": "RuleCall",
-                  "rule": {
-                    "$ref": "#/rules@20"
+                "$type": "Group",
+                "elements": [
+                  {
+                    "$type": "Assignment",
+                    "feature": "terms",
+                    "operator": "+=",
+                    "terminal": {
+                      "$type": "RuleCall",
+                      "rule": {
+                        "$ref": "#/rules@22"
+                      },
+                      "arguments": []
+                    }
                   },
-                  "arguments": []
-                }
-              }
-            ],
-            "cardinality": "*"
-          },
-          {
-            "$type": "Group",
-            "elements": [
+                  {
+                    "$type": "Group",
+                    "elements": [
+                      {
+                        "$type": "Keyword",
+                        "value": "+"
+                      },
+                      {
+                        "$type": "Assignment",
+                        "feature": "terms",
+                        "operator": "+=",
+                        "terminal": {
+                          "$type": "RuleCall",
+                          "rule": {
+                            "$ref": "#/rules@22"
+                          },
+                          "arguments": []
+                        }
+                      }
+                    ],
+                    "cardinality": "*"
+                  },
+                  {
+                    "$type": "Group",
+                    "elements": [
+                      {
+                        "$type": "Assignment",
+                        "feature": "noIntercept",
+                        "operator": "?=",
+                        "terminal": {
+                          "$type": "Keyword",
+                          "value": "-"
+                        }
+                      },
+                      {
+                        "$type": "Keyword",
+                        "value": "intercept"
+                      }
+                    ],
+                    "cardinality": "?"
+                  }
+                ]
+              },
               {
                 "$type": "Assignment",
-                "feature": "noIntercept",
+                "feature": "interceptOnly",
                 "operator": "?=",
                 "terminal": {
                   "$type": "Keyword",
-                  "value": "-"
+                  "value": "intercept"
                 }
-              },
-              {
-                "$type": "Keyword",
-                "value": "intercept"
               }
-            ],
-            "cardinality": "?"
+            ]
           },
           {
             "$type": "Keyword",
@@ -1304,7 +1454,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
       "entry": false,
       "fragment": false,
       "parameters": [],
-      "$comment": "/** \`fixed visit * age + sex\`: the fixed-effects formula (R-like: \`a*b\` = a + b + a:b, \`a:b\` = interaction only). */"
+      "$comment": "/**\\n * \`fixed visit * age + sex\`: the fixed-effects formula (R-like: \`a*b\` = a + b + a:b, \`a:b\` = interaction only);\\n * \`fixed intercept\`: the intercept alone (SAS \`MODEL y = ;\`, R \`y ~ 1\`).\\n */"
     },
     {
       "$type": "ParserRule",
@@ -1319,7 +1469,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@46"
+                "$ref": "#/rules@52"
               },
               "arguments": []
             }
@@ -1352,7 +1502,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@46"
+                    "$ref": "#/rules@52"
                   },
                   "arguments": []
                 }
@@ -1398,7 +1548,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@22"
+                        "$ref": "#/rules@24"
                       },
                       "arguments": []
                     }
@@ -1417,7 +1567,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                         "terminal": {
                           "$type": "RuleCall",
                           "rule": {
-                            "$ref": "#/rules@22"
+                            "$ref": "#/rules@24"
                           },
                           "arguments": []
                         }
@@ -1439,7 +1589,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                         "terminal": {
                           "$type": "RuleCall",
                           "rule": {
-                            "$ref": "#/rules@46"
+                            "$ref": "#/rules@52"
                           },
                           "arguments": []
                         }
@@ -1461,7 +1611,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                         "terminal": {
                           "$type": "RuleCall",
                           "rule": {
-                            "$ref": "#/rules@28"
+                            "$ref": "#/rules@31"
                           },
                           "arguments": []
                         }
@@ -1520,7 +1670,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@23"
+                    "$ref": "#/rules@25"
                   },
                   "arguments": []
                 }
@@ -1550,7 +1700,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@24"
+                "$ref": "#/rules@26"
               },
               "arguments": []
             }
@@ -1578,7 +1728,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@24"
+                    "$ref": "#/rules@26"
                   },
                   "arguments": []
                 }
@@ -1607,7 +1757,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
         "terminal": {
           "$type": "RuleCall",
           "rule": {
-            "$ref": "#/rules@48"
+            "$ref": "#/rules@54"
           },
           "arguments": []
         }
@@ -1629,7 +1779,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@46"
+                "$ref": "#/rules@52"
               },
               "arguments": []
             }
@@ -1657,7 +1807,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@46"
+                    "$ref": "#/rules@52"
                   },
                   "arguments": []
                 }
@@ -1689,10 +1839,32 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@28"
+                "$ref": "#/rules@31"
               },
               "arguments": []
             }
+          },
+          {
+            "$type": "Group",
+            "elements": [
+              {
+                "$type": "Keyword",
+                "value": "group"
+              },
+              {
+                "$type": "Assignment",
+                "feature": "group",
+                "operator": "=",
+                "terminal": {
+                  "$type": "RuleCall",
+                  "rule": {
+                    "$ref": "#/rules@52"
+                  },
+                  "arguments": []
+                }
+              }
+            ],
+            "cardinality": "?"
           },
           {
             "$type": "Keyword",
@@ -1704,7 +1876,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
       "entry": false,
       "fragment": false,
       "parameters": [],
-      "$comment": "/** \`cov UN\`: a fixed R-side covariance structure (VC, CS, AR1, UN, CSH, ARH1, TOEP). */"
+      "$comment": "/**\\n * \`cov UN\`: a fixed R-side covariance structure (VC, CS, AR1, UN, CSH, ARH1, TOEP, TOEPH, ANTE1,\\n * SP(POW|EXP|GAU)(coordinates)); \`group ARMCD\`: one set of its parameters per arm (SAS GROUP=).\\n */"
     },
     {
       "$type": "ParserRule",
@@ -1727,7 +1899,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@28"
+                "$ref": "#/rules@31"
               },
               "arguments": []
             }
@@ -1746,7 +1918,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@28"
+                    "$ref": "#/rules@31"
                   },
                   "arguments": []
                 }
@@ -1755,33 +1927,93 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "cardinality": "*"
           },
           {
-            "$type": "Group",
+            "$type": "Alternatives",
             "elements": [
               {
-                "$type": "Keyword",
-                "value": "by"
+                "$type": "Group",
+                "elements": [
+                  {
+                    "$type": "Keyword",
+                    "value": "by"
+                  },
+                  {
+                    "$type": "Assignment",
+                    "feature": "criterion",
+                    "operator": "=",
+                    "terminal": {
+                      "$type": "RuleCall",
+                      "rule": {
+                        "$ref": "#/rules@30"
+                      },
+                      "arguments": []
+                    }
+                  },
+                  {
+                    "$type": "Group",
+                    "elements": [
+                      {
+                        "$type": "Keyword",
+                        "value": "group"
+                      },
+                      {
+                        "$type": "Assignment",
+                        "feature": "group",
+                        "operator": "=",
+                        "terminal": {
+                          "$type": "RuleCall",
+                          "rule": {
+                            "$ref": "#/rules@52"
+                          },
+                          "arguments": []
+                        }
+                      }
+                    ],
+                    "cardinality": "?"
+                  }
+                ]
               },
               {
-                "$type": "Assignment",
-                "feature": "criterion",
-                "operator": "=",
-                "terminal": {
-                  "$type": "Alternatives",
-                  "elements": [
-                    {
-                      "$type": "Keyword",
-                      "value": "AIC"
-                    },
-                    {
-                      "$type": "Keyword",
-                      "value": "AICC"
-                    },
-                    {
-                      "$type": "Keyword",
-                      "value": "BIC"
+                "$type": "Group",
+                "elements": [
+                  {
+                    "$type": "Keyword",
+                    "value": "group"
+                  },
+                  {
+                    "$type": "Assignment",
+                    "feature": "group",
+                    "operator": "=",
+                    "terminal": {
+                      "$type": "RuleCall",
+                      "rule": {
+                        "$ref": "#/rules@52"
+                      },
+                      "arguments": []
                     }
-                  ]
-                }
+                  },
+                  {
+                    "$type": "Group",
+                    "elements": [
+                      {
+                        "$type": "Keyword",
+                        "value": "by"
+                      },
+                      {
+                        "$type": "Assignment",
+                        "feature": "criterion",
+                        "operator": "=",
+                        "terminal": {
+                          "$type": "RuleCall",
+                          "rule": {
+                            "$ref": "#/rules@30"
+                          },
+                          "arguments": []
+                        }
+                      }
+                    ],
+                    "cardinality": "?"
+                  }
+                ]
               }
             ],
             "cardinality": "?"
@@ -1796,7 +2028,32 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
       "entry": false,
       "fragment": false,
       "parameters": [],
-      "$comment": "/** \`select cov CS, AR1, UN by BIC\`: fit each R-side structure and keep the best by the criterion. */"
+      "$comment": "/** \`select cov CS, AR1, UN by BIC\`: fit each R-side structure and keep the best by the criterion; \`group\` as in \`cov\`. */"
+    },
+    {
+      "$type": "ParserRule",
+      "name": "Criterion",
+      "dataType": "string",
+      "definition": {
+        "$type": "Alternatives",
+        "elements": [
+          {
+            "$type": "Keyword",
+            "value": "AIC"
+          },
+          {
+            "$type": "Keyword",
+            "value": "AICC"
+          },
+          {
+            "$type": "Keyword",
+            "value": "BIC"
+          }
+        ]
+      },
+      "entry": false,
+      "fragment": false,
+      "parameters": []
     },
     {
       "$type": "ParserRule",
@@ -1811,38 +2068,189 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@51"
+                "$ref": "#/rules@57"
               },
               "arguments": []
             }
           },
           {
-            "$type": "Group",
+            "$type": "Alternatives",
             "elements": [
               {
-                "$type": "Keyword",
-                "value": "("
-              },
-              {
-                "$type": "Assignment",
-                "feature": "bands",
-                "operator": "=",
-                "terminal": {
-                  "$type": "RuleCall",
-                  "rule": {
-                    "$ref": "#/rules@52"
+                "$type": "Group",
+                "elements": [
+                  {
+                    "$type": "Keyword",
+                    "value": "("
                   },
-                  "arguments": []
-                }
+                  {
+                    "$type": "Assignment",
+                    "feature": "bands",
+                    "operator": "=",
+                    "terminal": {
+                      "$type": "RuleCall",
+                      "rule": {
+                        "$ref": "#/rules@58"
+                      },
+                      "arguments": []
+                    }
+                  },
+                  {
+                    "$type": "Keyword",
+                    "value": ")"
+                  }
+                ]
               },
               {
-                "$type": "Keyword",
-                "value": ")"
+                "$type": "Group",
+                "elements": [
+                  {
+                    "$type": "Keyword",
+                    "value": "("
+                  },
+                  {
+                    "$type": "Assignment",
+                    "feature": "option",
+                    "operator": "=",
+                    "terminal": {
+                      "$type": "RuleCall",
+                      "rule": {
+                        "$ref": "#/rules@57"
+                      },
+                      "arguments": []
+                    }
+                  },
+                  {
+                    "$type": "Keyword",
+                    "value": ")"
+                  },
+                  {
+                    "$type": "Group",
+                    "elements": [
+                      {
+                        "$type": "Keyword",
+                        "value": "("
+                      },
+                      {
+                        "$type": "Assignment",
+                        "feature": "coordinates",
+                        "operator": "+=",
+                        "terminal": {
+                          "$type": "RuleCall",
+                          "rule": {
+                            "$ref": "#/rules@32"
+                          },
+                          "arguments": []
+                        }
+                      },
+                      {
+                        "$type": "Group",
+                        "elements": [
+                          {
+                            "$type": "Keyword",
+                            "value": ",",
+                            "cardinality": "?"
+                          },
+                          {
+                            "$type": "Assignment",
+                            "feature": "coordinates",
+                            "operator": "+=",
+                            "terminal": {
+                              "$type": "RuleCall",
+                              "rule": {
+                                "$ref": "#/rules@32"
+                              },
+                              "arguments": []
+                            }
+                          }
+                        ],
+                        "cardinality": "*"
+                      },
+                      {
+                        "$type": "Keyword",
+                        "value": ")"
+                      }
+                    ],
+                    "cardinality": "?"
+                  }
+                ]
+              },
+              {
+                "$type": "Group",
+                "elements": [
+                  {
+                    "$type": "Keyword",
+                    "value": "("
+                  },
+                  {
+                    "$type": "Assignment",
+                    "feature": "coordinates",
+                    "operator": "+=",
+                    "terminal": {
+                      "$type": "RuleCall",
+                      "rule": {
+                        "$ref": "#/rules@32"
+                      },
+                      "arguments": []
+                    }
+                  },
+                  {
+                    "$type": "Group",
+                    "elements": [
+                      {
+                        "$type": "Keyword",
+                        "value": ",",
+                        "cardinality": "?"
+                      },
+                      {
+                        "$type": "Assignment",
+                        "feature": "coordinates",
+                        "operator": "+=",
+                        "terminal": {
+                          "$type": "RuleCall",
+                          "rule": {
+                            "$ref": "#/rules@32"
+                          },
+                          "arguments": []
+                        }
+                      }
+                    ],
+                    "cardinality": "+"
+                  },
+                  {
+                    "$type": "Keyword",
+                    "value": ")"
+                  }
+                ]
               }
             ],
             "cardinality": "?"
           }
         ]
+      },
+      "entry": false,
+      "fragment": false,
+      "parameters": [],
+      "$comment": "/**\\n * A covariance structure as SAS writes it: \`UN\`, \`AR1\` or \`AR(1)\`, \`TOEP(2)\` (banded Toeplitz), \`ANTE(1)\`,\\n * \`SP(EXP)(VISITN)\` or \`SP(EXP)(VISITN VISITN2)\` (a spatial structure over numeric coordinate columns).\\n * Which combinations mean a structure is the validator's business (semantics.ts: covarianceChoice).\\n */"
+    },
+    {
+      "$type": "ParserRule",
+      "name": "CoordinateRef",
+      "inferredType": {
+        "$type": "InferredType",
+        "name": "ColumnRef"
+      },
+      "definition": {
+        "$type": "Assignment",
+        "feature": "column",
+        "operator": "=",
+        "terminal": {
+          "$type": "RuleCall",
+          "rule": {
+            "$ref": "#/rules@53"
+          },
+          "arguments": []
+        }
       },
       "entry": false,
       "fragment": false,
@@ -1942,6 +2350,10 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 {
                   "$type": "Keyword",
                   "value": "firstorder"
+                },
+                {
+                  "$type": "Keyword",
+                  "value": "linear"
                 }
               ]
             },
@@ -1957,7 +2369,81 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
       "entry": false,
       "fragment": false,
       "parameters": [],
-      "$comment": "/**\\n * \`df between-within\`: denominator degrees of freedom (SAS DDFM=). Kenward-Roger takes a variant:\\n * default = pbkrtest's (expected information), \`observed\` = SAS's observed-information form,\\n * \`firstorder\` = SAS KR(FIRSTORDER) (no second-order term).\\n */"
+      "$comment": "/**\\n * \`df between-within\`: denominator degrees of freedom (SAS DDFM=). Kenward-Roger takes a variant:\\n * default = pbkrtest's (expected information), \`observed\` = SAS DDFM=KR (observed information),\\n * \`firstorder\` / \`linear\` = SAS KR(FIRSTORDER) / KR(LINEAR) (observed information, no second-derivative term).\\n */"
+    },
+    {
+      "$type": "ParserRule",
+      "name": "AlphaStmt",
+      "definition": {
+        "$type": "Group",
+        "elements": [
+          {
+            "$type": "Keyword",
+            "value": "alpha"
+          },
+          {
+            "$type": "Assignment",
+            "feature": "value",
+            "operator": "=",
+            "terminal": {
+              "$type": "RuleCall",
+              "rule": {
+                "$ref": "#/rules@55"
+              },
+              "arguments": []
+            }
+          },
+          {
+            "$type": "Keyword",
+            "value": ";",
+            "cardinality": "?"
+          }
+        ]
+      },
+      "entry": false,
+      "fragment": false,
+      "parameters": [],
+      "$comment": "/** \`alpha 0.10\`: the confidence level 1 − alpha of every confidence limit (SAS ALPHA=; default 0.05). */"
+    },
+    {
+      "$type": "ParserRule",
+      "name": "ConvergeStmt",
+      "definition": {
+        "$type": "Group",
+        "elements": [
+          {
+            "$type": "Keyword",
+            "value": "converge"
+          },
+          {
+            "$type": "Assignment",
+            "feature": "to",
+            "operator": "=",
+            "terminal": {
+              "$type": "Alternatives",
+              "elements": [
+                {
+                  "$type": "Keyword",
+                  "value": "sas"
+                },
+                {
+                  "$type": "Keyword",
+                  "value": "optimum"
+                }
+              ]
+            }
+          },
+          {
+            "$type": "Keyword",
+            "value": ";",
+            "cardinality": "?"
+          }
+        ]
+      },
+      "entry": false,
+      "fragment": false,
+      "parameters": [],
+      "$comment": "/**\\n * \`converge sas\`: stop where SAS stops (its relative Hessian criterion 1e-8), SAS's last iterate, whose\\n * digits PROC MIXED prints; \`converge optimum\` (default) takes Newton steps past it to the optimum.\\n */"
     },
     {
       "$type": "ParserRule",
@@ -1976,7 +2462,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@25"
+                "$ref": "#/rules@27"
               },
               "arguments": []
             }
@@ -1995,7 +2481,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@25"
+                    "$ref": "#/rules@27"
                   },
                   "arguments": []
                 }
@@ -2040,7 +2526,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@46"
+                "$ref": "#/rules@52"
               },
               "arguments": []
             }
@@ -2060,7 +2546,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@46"
+                "$ref": "#/rules@52"
               },
               "arguments": []
             }
@@ -2072,7 +2558,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@53"
+                "$ref": "#/rules@59"
               },
               "arguments": []
             },
@@ -2107,7 +2593,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@25"
+                "$ref": "#/rules@27"
               },
               "arguments": []
             }
@@ -2130,7 +2616,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@46"
+                    "$ref": "#/rules@52"
                   },
                   "arguments": []
                 }
@@ -2162,7 +2648,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@34"
+                    "$ref": "#/rules@40"
                   },
                   "arguments": []
                 }
@@ -2181,7 +2667,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@34"
+                        "$ref": "#/rules@40"
                       },
                       "arguments": []
                     }
@@ -2249,7 +2735,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@46"
+                "$ref": "#/rules@52"
               },
               "arguments": []
             }
@@ -2261,7 +2747,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@49"
+                "$ref": "#/rules@55"
               },
               "arguments": []
             }
@@ -2293,7 +2779,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@51"
+                    "$ref": "#/rules@57"
                   },
                   "arguments": []
                 }
@@ -2317,7 +2803,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
               "terminal": {
                 "$type": "RuleCall",
                 "rule": {
-                  "$ref": "#/rules@51"
+                  "$ref": "#/rules@57"
                 },
                 "arguments": []
               },
@@ -2336,7 +2822,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@36"
+                "$ref": "#/rules@42"
               },
               "arguments": []
             },
@@ -2369,14 +2855,14 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@37"
+              "$ref": "#/rules@43"
             },
             "arguments": []
           },
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@38"
+              "$ref": "#/rules@44"
             },
             "arguments": []
           },
@@ -2397,13 +2883,6 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@19"
-            },
-            "arguments": []
-          },
-          {
-            "$type": "RuleCall",
-            "rule": {
               "$ref": "#/rules@21"
             },
             "arguments": []
@@ -2411,14 +2890,14 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@26"
+              "$ref": "#/rules@23"
             },
             "arguments": []
           },
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@27"
+              "$ref": "#/rules@28"
             },
             "arguments": []
           },
@@ -2432,28 +2911,49 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@30"
-            },
-            "arguments": []
-          },
-          {
-            "$type": "RuleCall",
-            "rule": {
-              "$ref": "#/rules@31"
-            },
-            "arguments": []
-          },
-          {
-            "$type": "RuleCall",
-            "rule": {
-              "$ref": "#/rules@32"
-            },
-            "arguments": []
-          },
-          {
-            "$type": "RuleCall",
-            "rule": {
               "$ref": "#/rules@33"
+            },
+            "arguments": []
+          },
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@34"
+            },
+            "arguments": []
+          },
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@35"
+            },
+            "arguments": []
+          },
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@36"
+            },
+            "arguments": []
+          },
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@37"
+            },
+            "arguments": []
+          },
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@38"
+            },
+            "arguments": []
+          },
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@39"
             },
             "arguments": []
           }
@@ -2497,21 +2997,21 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@21"
+                    "$ref": "#/rules@23"
                   },
                   "arguments": []
                 },
                 {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@32"
+                    "$ref": "#/rules@38"
                   },
                   "arguments": []
                 },
                 {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@33"
+                    "$ref": "#/rules@39"
                   },
                   "arguments": []
                 }
@@ -2560,7 +3060,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@46"
+                "$ref": "#/rules@52"
               },
               "arguments": []
             }
@@ -2579,7 +3079,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@46"
+                    "$ref": "#/rules@52"
                   },
                   "arguments": []
                 }
@@ -2616,7 +3116,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@51"
+                "$ref": "#/rules@57"
               },
               "arguments": []
             }
@@ -2632,7 +3132,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@40"
+                "$ref": "#/rules@46"
               },
               "arguments": []
             },
@@ -2658,14 +3158,14 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@41"
+              "$ref": "#/rules@47"
             },
             "arguments": []
           },
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@42"
+              "$ref": "#/rules@48"
             },
             "arguments": []
           },
@@ -2699,7 +3199,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@44"
+                "$ref": "#/rules@50"
               },
               "arguments": []
             }
@@ -2718,7 +3218,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@45"
+                    "$ref": "#/rules@51"
                   },
                   "arguments": []
                 }
@@ -2730,7 +3230,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@44"
+                    "$ref": "#/rules@50"
                   },
                   "arguments": []
                 }
@@ -2744,7 +3244,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@53"
+                "$ref": "#/rules@59"
               },
               "arguments": []
             },
@@ -2779,7 +3279,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@43"
+                "$ref": "#/rules@49"
               },
               "arguments": []
             }
@@ -2795,7 +3295,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@43"
+                "$ref": "#/rules@49"
               },
               "arguments": []
             }
@@ -2807,7 +3307,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@53"
+                "$ref": "#/rules@59"
               },
               "arguments": []
             },
@@ -2838,7 +3338,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@44"
+                "$ref": "#/rules@50"
               },
               "arguments": []
             }
@@ -2857,7 +3357,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@44"
+                    "$ref": "#/rules@50"
                   },
                   "arguments": []
                 }
@@ -2884,7 +3384,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@46"
+                "$ref": "#/rules@52"
               },
               "arguments": []
             }
@@ -2903,7 +3403,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@45"
+                    "$ref": "#/rules@51"
                   },
                   "arguments": []
                 }
@@ -2930,7 +3430,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@46"
+                "$ref": "#/rules@52"
               },
               "arguments": []
             }
@@ -2942,7 +3442,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@49"
+                "$ref": "#/rules@55"
               },
               "arguments": []
             }
@@ -2963,7 +3463,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
         "terminal": {
           "$type": "RuleCall",
           "rule": {
-            "$ref": "#/rules@47"
+            "$ref": "#/rules@53"
           },
           "arguments": []
         }
@@ -2983,7 +3483,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@48"
+              "$ref": "#/rules@54"
             },
             "arguments": []
           },
@@ -3008,7 +3508,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@51"
+              "$ref": "#/rules@57"
             },
             "arguments": []
           },
@@ -3134,6 +3634,10 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           },
           {
             "$type": "Keyword",
+            "value": "linear"
+          },
+          {
+            "$type": "Keyword",
             "value": "centred"
           },
           {
@@ -3147,6 +3651,30 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "Keyword",
             "value": "effects"
+          },
+          {
+            "$type": "Keyword",
+            "value": "group"
+          },
+          {
+            "$type": "Keyword",
+            "value": "ref"
+          },
+          {
+            "$type": "Keyword",
+            "value": "alpha"
+          },
+          {
+            "$type": "Keyword",
+            "value": "converge"
+          },
+          {
+            "$type": "Keyword",
+            "value": "sas"
+          },
+          {
+            "$type": "Keyword",
+            "value": "optimum"
           }
         ]
       },
@@ -3180,7 +3708,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@52"
+                    "$ref": "#/rules@58"
                   },
                   "arguments": []
                 }
@@ -3194,7 +3722,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@53"
+                "$ref": "#/rules@59"
               },
               "arguments": []
             }

@@ -1,23 +1,41 @@
 /** Completion: keywords (Langium's default), column names from the data header, `let` names, covariance structures. */
 import { AstUtils, GrammarAST, type MaybePromise } from 'langium';
 import { DefaultCompletionProvider, type CompletionAcceptor, type CompletionContext, type NextFeature } from 'langium/lsp';
-import { CompletionItemKind } from 'vscode-languageserver';
+import { CompletionItemKind, InsertTextFormat } from 'vscode-languageserver';
 import { isStudyFile, type StudyFile } from '../generated/ast.js';
 import { loadData, resolveDataPath } from '../data-cache.js';
-import { studyInfo, unquote } from '../semantics.js';
-import { COVARIANCE_TYPES } from '../plan-builder.js';
+import { COVARIANCE_LABELS, COVARIANCE_TYPES, isSpatial, SPATIAL_KINDS, studyInfo, unquote } from '../semantics.js';
 import { COVARIANCE_DOCS } from '../keyword-docs.js';
+
+/** The rules whose values are columns (all infer ColumnRef) and the names they are made of. */
+const COLUMN_RULES = new Set(['ColumnRef', 'RandomColumnRef', 'FactorColumn', 'CoordinateRef', 'Name', 'NameButSubject']);
 
 export class StudyCompletionProvider extends DefaultCompletionProvider {
   protected override completionFor(context: CompletionContext, next: NextFeature, acceptor: CompletionAcceptor): MaybePromise<void> {
     const rule = AstUtils.getContainerOfType(next.feature, GrammarAST.isParserRule);
-    if (rule?.name === 'ColumnRef' || rule?.name === 'RandomColumnRef' || rule?.name === 'Name' || rule?.name === 'NameButSubject') {
-      // keywords that may also be column names are not offered as keywords here
-      if (GrammarAST.isKeyword(next.feature)) return;
+    if (rule && COLUMN_RULES.has(rule.name)) {
+      // keywords that may also be column names are not offered as keywords here (but `ref` after a factor is)
+      if (GrammarAST.isKeyword(next.feature)) return rule.name === 'FactorColumn' ? super.completionFor(context, next, acceptor) : undefined;
       return this.completeColumns(context, acceptor);
     }
     if (rule?.name === 'CovType') {
-      for (const t of COVARIANCE_TYPES) acceptor(context, { label: t, kind: CompletionItemKind.EnumMember, documentation: COVARIANCE_DOCS[t] });
+      const assignment = AstUtils.getContainerOfType(next.feature, GrammarAST.isAssignment);
+      if (assignment?.feature === 'option') {
+        // SP(<|>: the kind of spatial structure
+        for (const [kind, t] of Object.entries(SPATIAL_KINDS)) acceptor(context, { label: kind, kind: CompletionItemKind.EnumMember, documentation: COVARIANCE_DOCS[t] });
+        return;
+      }
+      if (assignment?.feature !== 'name') return super.completionFor(context, next, acceptor);
+      for (const t of COVARIANCE_TYPES) {
+        const label = COVARIANCE_LABELS[t];
+        acceptor(context, {
+          label,
+          kind: CompletionItemKind.EnumMember,
+          documentation: COVARIANCE_DOCS[t],
+          // SP(EXP)(…): the coordinate columns go in the second parentheses
+          ...(isSpatial(t) ? { insertText: `${label}($1)`, insertTextFormat: InsertTextFormat.Snippet } : {}),
+        });
+      }
       return;
     }
     return super.completionFor(context, next, acceptor);

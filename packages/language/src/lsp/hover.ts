@@ -4,7 +4,7 @@ import { MultilineCommentHoverProvider } from 'langium/lsp';
 import type { Hover, HoverParams } from 'vscode-languageserver';
 import { isColumnRef, isCovType, isModelBlock, isSensitivityBlock, isStudyFile, type StudyFile } from '../generated/ast.js';
 import { COVARIANCE_DOCS, KEYWORD_DOCS } from '../keyword-docs.js';
-import { describeModel, effectiveModel, effectiveSensitivity, studyInfo, unquote } from '../semantics.js';
+import { covarianceTypeOf, describeModel, effectiveModel, effectiveSensitivity, studyInfo, unquote } from '../semantics.js';
 import { loadData, resolveDataPath } from '../data-cache.js';
 
 const md = (value: string): Hover => ({ contents: { kind: 'markdown', value } });
@@ -33,7 +33,9 @@ export class StudyHoverProvider extends MultilineCommentHoverProvider {
         return doc ? md(doc) : undefined;
       }
       if (isCovType(node)) {
-        const doc = COVARIANCE_DOCS[node.name];
+        // the structure as a whole: `AR` in AR(1), `EXP` in SP(EXP)
+        const type = covarianceTypeOf(node);
+        const doc = type ? COVARIANCE_DOCS[type] : COVARIANCE_DOCS[node.name];
         return doc ? md(doc) : undefined;
       }
       if (isColumnRef(node)) {

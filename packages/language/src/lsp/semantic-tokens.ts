@@ -1,5 +1,5 @@
 /** Semantic highlighting: data columns, derived variables, keywords, numbers, strings, structure names. */
-import { CstUtils, GrammarAST, type AstNode } from 'langium';
+import { AstUtils, CstUtils, GrammarAST, type AstNode } from 'langium';
 import { AbstractSemanticTokenProvider, type SemanticTokenAcceptor } from 'langium/lsp';
 import { SemanticTokenModifiers, SemanticTokenTypes } from 'vscode-languageserver';
 import {
@@ -30,6 +30,13 @@ export class StudySemanticTokenProvider extends AbstractSemanticTokenProvider {
       }
     }
     if (isColumnRef(node)) {
+      // `ref` in `factor ARMCD ref "PBO"` (the column itself may be spelt like a keyword: `factor type`)
+      if (node.reference && node.$cstNode) {
+        for (const leaf of CstUtils.flattenCst(node.$cstNode)) {
+          const rule = GrammarAST.isKeyword(leaf.grammarSource) ? AstUtils.getContainerOfType(leaf.grammarSource, GrammarAST.isParserRule) : undefined;
+          if (leaf.astNode === node && rule?.name === 'FactorColumn') acceptor({ cst: leaf, type: SemanticTokenTypes.keyword });
+        }
+      }
       const derived = this.lets.has(node.column);
       acceptor({ node, property: 'column', type: derived ? SemanticTokenTypes.variable : SemanticTokenTypes.property, modifier: derived ? [] : [SemanticTokenModifiers.readonly] });
     } else if (isLetDecl(node)) {
@@ -39,6 +46,7 @@ export class StudySemanticTokenProvider extends AbstractSemanticTokenProvider {
       else acceptor({ node, property: 'number', type: SemanticTokenTypes.number });
     } else if (isCovType(node)) {
       acceptor({ node, property: 'name', type: SemanticTokenTypes.enumMember });
+      if (node.option !== undefined) acceptor({ node, property: 'option', type: SemanticTokenTypes.enumMember });
     } else if (isModelBlock(node) || isAnalysisBlock(node)) {
       acceptor({ node, property: 'name', type: SemanticTokenTypes.class, modifier: SemanticTokenModifiers.declaration });
     } else if (isSensitivityBlock(node)) {
