@@ -244,6 +244,8 @@ class Comparer {
   /** worst |error| in units of the last printed digit, over printed values */
   worstUnits = 0;
   worstKey = '';
+  /** worst |error| / allowed error, over every compared value */
+  worstRatio = 0;
   constructor(
     private readonly tol: Tolerance,
     private readonly special: Json,
@@ -322,7 +324,9 @@ class Comparer {
     }
     abs += extra;
     const err = Math.abs(a - e);
-    const ok = err <= Math.max(abs, rel * Math.abs(e));
+    const allowed = Math.max(abs, rel * Math.abs(e));
+    const ok = err <= allowed;
+    if (allowed > 0) this.worstRatio = Math.max(this.worstRatio, err / allowed);
     const units = printed !== undefined ? err / (2 * halfUnit(printed)) : undefined;
     this.record({
       key,
@@ -688,7 +692,17 @@ function nonFiniteNumbers(value: unknown, at = ''): string[] {
 }
 
 /** What each case compared, for the closing table (test-output/conformance-summary.json). */
-const summary: { case: string; values: number; worst_units: number; worst: string; stopped_short: boolean; sas_path?: { values: number; worst_units: number } }[] = [];
+const summary: {
+  case: string;
+  values: number;
+  /** worst error in units of the last printed digit (with a stopped-short reference, before the bound) */
+  worst_units: number;
+  worst: string;
+  /** worst error / tolerance allowed (< 1 passes) */
+  worst_ratio: number;
+  stopped_short: boolean;
+  sas_path?: { values: number; worst_units: number };
+}[] = [];
 
 describe('conformance: study run --json against SAS and R', () => {
   for (const c of CASES) {
@@ -702,7 +716,14 @@ describe('conformance: study run --json against SAS and R', () => {
       // the CLI prints exactly the engine's report
       expect(report).toEqual(JSON.parse(JSON.stringify(inProcess.report)));
       expect(cmp.count).toBeGreaterThanOrEqual(4);
-      const entry: (typeof summary)[number] = { case: `${c.id}${c.variant ?? ''}`, values: cmp.count, worst_units: cmp.worstUnits, worst: cmp.worstKey, stopped_short: stoppedShort };
+      const entry: (typeof summary)[number] = {
+        case: `${c.id}${c.variant ?? ''}`,
+        values: cmp.count,
+        worst_units: cmp.worstUnits,
+        worst: cmp.worstKey,
+        worst_ratio: cmp.worstRatio,
+        stopped_short: stoppedShort,
+      };
       if (c.sasPath) {
         // the same spec stopped at SAS's criterion: SAS's last iterate, every printed digit
         const plan = inProcess.plan;
