@@ -57,10 +57,11 @@ export interface RandomSolutionRow {
 
 export interface Type3Row {
   effect: string;
+  /** 0 when the effect is fully aliased (confounded with other effects): SAS prints 0 and no test */
   numdf: number;
-  dendf: number;
-  F: number;
-  p: number;
+  dendf: number | null;
+  F: number | null;
+  p: number | null;
   /** SAS's CHISQ option: the Wald chi-square numdf x F (before any Kenward-Roger scaling) and its p */
   chisq?: number;
   p_chisq?: number;

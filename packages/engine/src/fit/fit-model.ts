@@ -10,7 +10,7 @@ import type { CandidateRow, CovParmRow, FitNote, IterationRow } from '../results
 import { CovarianceModel, type BlockLayout, type ResidualChoice } from '../covariance/covariance-model.js';
 import { scalesWithVariance } from '../covariance/structure.js';
 import { DesignError } from '../design.js';
-import { cholesky, inverseFromCholesky } from './dense.js';
+import { cholesky, inverseFromCholesky, solveCholesky } from './dense.js';
 import { invertInformation } from './information.js';
 import { ProfiledLikelihood, type LikelihoodEvaluation } from './likelihood.js';
 import { commonScaleIndex, directObjective, profiledCoordinates, profiledObjective, type ObjectiveValue } from './objective.js';
@@ -169,26 +169,41 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
   const independentRows = !model.random && type === 'VC' && model.groupLevels.length === 0;
   const singleRow: BlockLayout = { positions: [0], zLocal: new Float64Array(0), localColumns: [] };
   const gParameterOf = model.random ? (a: number, b: number) => model.random!.parameterOf(a, b) : null;
+  // The likelihood is computed for the standardised response (y - X b_OLS) / s: REML and ML are
+  // equivariant under it, and r'V^-1 r no longer comes from cross-products of y in the user's units
+  // (y + 1e8 would lose every digit there). Results are mapped back below.
+  const standard = standardiseResponse(design.y, X, p, design.n, spec.response);
   const patterns = independentRows
-    ? buildPatterns(design.y, new Array<BlockLayout>(design.n).fill(singleRow), (r) => [r], null, X, p)
-    : buildPatterns(design.y, layouts, (b) => design.subjects[b].rows, gParameterOf, X, p);
+    ? buildPatterns(standard.y, new Array<BlockLayout>(design.n).fill(singleRow), (r) => [r], null, X, p)
+    : buildPatterns(standard.y, layouts, (b) => design.subjects[b].rows, gParameterOf, X, p);
   const likelihood = new ProfiledLikelihood(model, patterns, design.n, p, spec.method);
-  const start = options.start ?? startingValues(likelihood, model);
+  const s2 = standard.scale * standard.scale;
+  // d theta_user / d theta_standard: s^2 for variances and covariances, 1 for correlations and ranges
+  const unit = model.parameters.map((prm) => (scalesWithVariance(prm.kind) ? s2 : 1));
+  // -2l in the user's units = -2l of the standardised response + (n - p) log s^2 (REML), n log s^2 (ML)
+  const shift = (spec.method === 'REML' ? design.n - p : design.n) * Math.log(s2);
+  const start = options.start ? options.start.map((t, k) => t / unit[k]) : startingValues(likelihood, model, unit);
   // held parameters are evaluated as given: the residual variance is not profiled out of them
   const scaleIndex = options.noProfile || options.holdParameters ? -1 : commonScaleIndex(model);
   const objective = scaleIndex >= 0 ? profiledObjective(likelihood, model, scaleIndex) : directObjective(likelihood, model);
+  const nullModel = nullModelMinus2ll(likelihood, model);
   const run = newtonRaphson(objective, objective.fromTheta(start), {
-    nullModelMinus2ll: nullModelMinus2ll(likelihood, model),
+    ...(nullModel !== undefined ? { nullModelMinus2ll: nullModel } : {}),
     ...(spec.convergence === 'sas' ? { polishSteps: 0 } : {}),
     ...options,
+    // SAS's criterion divides by |-2l| in the user's units
+    criterionShift: shift,
     ...(options.holdParameters ? { maxIterations: 0 } : {}),
   });
   if (options.holdParameters) {
     run.converged = true;
     delete run.failure;
   }
-  const ev = run.evaluation;
   const q = model.size;
+  const ev = toUserUnits(run.evaluation, unit, standard, shift, p);
+  const toUserRows = (rows: IterationRow[]) => rows.map((r) => ({ ...r, minus2ll: r.minus2ll + shift }));
+  run.iterations = toUserRows(run.iterations);
+  run.refinement = toUserRows(run.refinement);
   if (design.rankX > 0 && p === 0) throw new DesignError('every fixed-effect column is aliased');
   const atBound = new Array<boolean>(q).fill(false);
   objective.thetaIndex.forEach((k, i) => (atBound[k] = run.atBound[i]));
@@ -206,10 +221,13 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
   // which is what SAS prints at its last iterate (the two agree at the optimum).
   // Held parameters (no profiling while held) take the same profiled form when the structure has a common scale.
   const heldScale = options.holdParameters ? commonScaleIndex(model) : -1;
+  const standardEv = run.evaluation;
   const covarianceValue: ObjectiveValue =
-    heldScale >= 0 ? { ...run.value, profiled: profiledCoordinates(model, heldScale, ev.theta, ev) } : run.value;
+    heldScale >= 0 ? { ...run.value, profiled: profiledCoordinates(model, heldScale, standardEv.theta, standardEv) } : run.value;
   const covarianceIndex = heldScale >= 0 ? model.parameters.map((_, k) => k).filter((k) => k !== heldScale) : objective.thetaIndex;
-  const { thetaCov, positiveDefinite: pd } = asymptoticCovariance(covarianceValue, covarianceIndex, q, atBound, ev.hessian as Float64Array);
+  const standardCov = asymptoticCovariance(covarianceValue, covarianceIndex, q, atBound, standardEv.hessian as Float64Array);
+  const pd = standardCov.positiveDefinite;
+  const thetaCov = standardCov.thetaCov ? scaleSymmetric(standardCov.thetaCov, unit, 1) : null;
   if (!pd && opt.converged) {
     notes.push({ severity: 'warning', message: 'NOTE: Convergence criteria met but final Hessian is not positive definite.' });
   } else if (!pd) {
@@ -301,6 +319,92 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
     blockDerivatives: (i) =>
       model.blockDerivatives(ev.theta, layoutOf(i)).map((d) => (d ? toMatrix(d, m(i)) : new Matrix(m(i), m(i)))),
   };
+}
+
+interface StandardisedResponse {
+  /** (y - X b) / scale */
+  y: Float64Array;
+  /** the OLS coefficients b over the kept columns */
+  beta: Float64Array;
+  scale: number;
+}
+
+/**
+ * y - X b_OLS over its root mean square (SSE/(n - p)), with b_OLS solved from the equilibrated
+ * normal equations and refined once (so that an offset of 1e8 leaves residuals exact to ~1e-8).
+ * Throws when nothing is left to model: a constant outcome, or as many fixed effects as observations.
+ */
+export function standardiseResponse(y: Float64Array, X: Float64Array, p: number, n: number, response: string): StandardisedResponse {
+  const beta = new Float64Array(p);
+  const e = Float64Array.from(y);
+  if (p > 0) {
+    const XtX = new Float64Array(p * p);
+    for (let i = 0; i < n; i++) {
+      for (let a = 0; a < p; a++) {
+        const xa = X[i * p + a];
+        if (xa === 0) continue;
+        for (let b = 0; b < p; b++) XtX[a * p + b] += xa * X[i * p + b];
+      }
+    }
+    const d = Float64Array.from({ length: p }, (_, a) => 1 / Math.sqrt(XtX[a * p + a] || 1));
+    const A = Float64Array.from(XtX, (v, t) => v * d[Math.floor(t / p)] * d[t % p]);
+    const L = cholesky(A, p);
+    if (L) {
+      for (let pass = 0; pass < 2; pass++) {
+        const Xte = new Float64Array(p);
+        for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) Xte[a] += X[i * p + a] * e[i];
+        const delta = solveCholesky(L, p, Xte.map((v, a) => v * d[a])).map((v, a) => v * d[a]);
+        for (let a = 0; a < p; a++) beta[a] += delta[a];
+        for (let i = 0; i < n; i++) {
+          let f = 0;
+          for (let a = 0; a < p; a++) f += X[i * p + a] * delta[a];
+          e[i] -= f;
+        }
+      }
+    }
+  }
+  let sse = 0;
+  let yy = 0;
+  for (let i = 0; i < n; i++) {
+    sse += e[i] * e[i];
+    yy += y[i] * y[i];
+  }
+  const df = n > p ? n - p : n;
+  const scale = Math.sqrt(sse / df);
+  // a residual at the rounding level of y is no residual: the fixed effects fit y exactly
+  if (!(scale > 1e-12 * Math.sqrt(yy / n)) || !Number.isFinite(scale)) {
+    throw new DesignError(
+      n <= p
+        ? `${n} observations and ${p} fixed-effect parameters: nothing is left to estimate the covariance from`
+        : `the fixed effects fit ${response} exactly (${response} is constant${p > 1 ? ' within the cells of the fixed effects' : ''}): there is no variation left to estimate the covariance parameters from`,
+    );
+  }
+  return { y: e.map((v) => v / scale), beta, scale };
+}
+
+/** M[k][l] * (u_k u_l)^power for a symmetric matrix: the change of units of a covariance (power 1) or Hessian (-1). */
+function scaleSymmetric(M: Matrix, u: number[], power: 1 | -1): Matrix {
+  const out = new Matrix(M.rows, M.columns);
+  for (let k = 0; k < M.rows; k++) for (let l = 0; l < M.columns; l++) out.set(k, l, M.get(k, l) * (power === 1 ? u[k] * u[l] : 1 / (u[k] * u[l])));
+  return out;
+}
+
+/** The likelihood evaluation of the standardised response, in the user's units. */
+function toUserUnits(ev: LikelihoodEvaluation, unit: number[], standard: StandardisedResponse, shift: number, p: number): LikelihoodEvaluation {
+  const q = unit.length;
+  const s = standard.scale;
+  const perPair = (M: Float64Array | undefined) => M && Float64Array.from(M, (v, t) => v / (unit[Math.floor(t / q)] * unit[t % q]));
+  const out: LikelihoodEvaluation = {
+    theta: ev.theta.map((t, k) => t * unit[k]),
+    minus2ll: ev.minus2ll + shift,
+    beta: Float64Array.from({ length: p }, (_, j) => standard.beta[j] + s * ev.beta[j]),
+    C: Float64Array.from(ev.C, (v) => v * s * s),
+    rWr: ev.rWr,
+  };
+  if (ev.gradient) out.gradient = Float64Array.from(ev.gradient, (v, k) => v / unit[k]);
+  if (ev.hessian) out.hessian = perPair(ev.hessian);
+  if (ev.expected) out.expected = perPair(ev.expected);
+  return out;
 }
 
 /**
@@ -404,8 +508,10 @@ function levelKeyOf(design: Design, column: number): string {
  * variances to 0 (G side) or a small positive value (R side), correlations into (-0.9, 0.9); and if V
  * is still not positive definite, covariances and correlations set to 0.
  */
-export function startingValues(likelihood: ProfiledLikelihood, model: CovarianceModel): number[] {
-  const theta0 = model.identity();
+export function startingValues(likelihood: ProfiledLikelihood, model: CovarianceModel, userUnit: number[] = []): number[] {
+  // SAS expands at V = I in the user's units: for a structure non-linear in its parameters (AR(1)) the
+  // one-step MIVQUE0 depends on that point, and SAS's iteration path with it
+  const theta0 = model.identity().map((t, k) => t / (userUnit[k] ?? 1));
   const q = theta0.length;
   const ev = likelihood.evaluate(theta0, 2) as LikelihoodEvaluation;
   const F = ev.expected as Float64Array;

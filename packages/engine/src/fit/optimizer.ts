@@ -32,6 +32,11 @@ export interface OptimizerOptions {
    * given, it is row 0 and the evaluation of the starting values counts in iteration 1.
    */
   nullModelMinus2ll?: number;
+  /**
+   * Added to -2l for SAS's relative criterion g'H^-1 g / |-2l|: the optimizer may work on a rescaled
+   * response whose -2l differs from the user's by a constant, and SAS divides by the user's.
+   */
+  criterionShift?: number;
 }
 
 export interface OptimizerResult {
@@ -217,6 +222,6 @@ export function newtonRaphson(objective: Objective, start: number[], options: Op
     const sol = solveCholesky(c.L, free.length, gf);
     let gHg = 0;
     for (let i = 0; i < gf.length; i++) gHg += gf[i] * sol[i];
-    return { criterion: Math.abs(gHg) / Math.max(Math.abs(e.value - objective.constant), 1e-12), observed: c.observed };
+    return { criterion: Math.abs(gHg) / Math.max(Math.abs(e.value + (options.criterionShift ?? 0) - objective.constant), 1e-12), observed: c.observed };
   }
 }

@@ -58,12 +58,15 @@ export function fixedEffectsInference(
   if (spec.tests) hypotheses = hypotheses.filter((h) => spec.tests!.some((t) => sameTerm(t, design.terms[h.termIndex]!)));
   // SAS's CHISQ option: the Wald chi-square numdf x F, before Kenward-Roger's scaling of F
   let type3 = typeIIITests(design, fit, (t, L) => ddf.forHypothesis(t, L), hypotheses).map((row) =>
-    row.numdf > 0 ? { ...row, chisq: row.numdf * row.F, p_chisq: chiSquareUpper(row.numdf * row.F, row.numdf) } : row,
+    row.numdf > 0 && row.F !== null ? { ...row, chisq: row.numdf * row.F, p_chisq: chiSquareUpper(row.numdf * row.F, row.numdf) } : row,
   );
+  for (const row of type3) {
+    if (row.numdf === 0) notes.push({ severity: 'info', message: `NOTE: ${row.effect} is confounded with other effects of the model (its columns are all aliased): 0 numerator df, no Type 3 test.` });
+  }
   if (options.fScale) {
     const scale = options.fScale;
     type3 = type3.map((row, k) => {
-      if (!(row.numdf > 0)) return row;
+      if (!(row.numdf > 0) || row.F === null || row.dendf === null) return row;
       const F = row.F * scale(hypotheses[k]!.termIndex, hypotheses[k]!.L);
       return { ...row, F, p: fisherFUpper(F, row.numdf, row.dendf) };
     });

@@ -74,12 +74,16 @@ function crossProduct(X: Matrix): Matrix {
 
 // Type 3 hypotheses, estimates and LS-means all ask for the relations of the same design.
 const relationsCache = new WeakMap<Matrix, Matrix>();
+/** per relations matrix: sqrt of each column's X'X diagonal (the columns' scales), for scale-free tests */
+const columnScales = new WeakMap<Matrix, Float64Array>();
 
 /**
- * Basis of the null space of X, one row per aliased column j: e_j − Σ_k c_jk e_k where X_j = Σ c_jk X_k
+ * Basis of the null space of X, one row per aliased column j: e_j − Σ c_jk e_k where X_j = Σ c_jk X_k
  * over the non-aliased columns. L is estimable exactly when L is orthogonal to every row.
  * The coefficients solve (X_f'X_f) c = X_f'X_j — the same null space as X's, from the p × p cross
- * product, so the cost does not grow with the number of observations beyond one pass.
+ * product, so the cost does not grow with the number of observations beyond one pass. The system is
+ * equilibrated first (columns of unit length), so a covariate recorded in other units (age in days)
+ * gives the same relations.
  */
 export function aliasingRelations(design: Pick<Design, 'X' | 'columns'>): Matrix {
   const cached = relationsCache.get(design.X);
@@ -88,29 +92,47 @@ export function aliasingRelations(design: Pick<Design, 'X' | 'columns'>): Matrix
   const free = design.columns.flatMap((c, j) => (c.aliased ? [] : [j]));
   const aliased = design.columns.flatMap((c, j) => (c.aliased ? [j] : []));
   const out = new Matrix(aliased.length, p);
+  const XtX = crossProduct(design.X);
+  const d = Float64Array.from({ length: p }, (_, j) => Math.sqrt(XtX.get(j, j)) || 1);
   if (aliased.length > 0) {
-    const XtX = crossProduct(design.X);
-    const qr = new QrDecomposition(XtX.selection(free, free));
+    const scaled = new Matrix(p, p);
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) scaled.set(a, b, XtX.get(a, b) / (d[a]! * d[b]!));
+    const qr = new QrDecomposition(scaled.selection(free, free));
     aliased.forEach((j, r) => {
-      const coef = qr.solve(XtX.selection(free, [j]));
+      const coef = qr.solve(scaled.selection(free, [j]));
       out.set(r, j, 1);
       free.forEach((k, i) => {
+        // back to the original columns: X_j = sum_k (c~_jk d_j / d_k) X_k
         const c = coef.get(i, 0);
-        out.set(r, k, Math.abs(c) < 1e-10 ? 0 : -c);
+        out.set(r, k, Math.abs(c) < 1e-10 ? 0 : (-c * d[j]!) / d[k]!);
       });
     });
   }
   relationsCache.set(design.X, out);
+  columnScales.set(out, d);
   return out;
 }
 
-/** Whether l'β is estimable: l is orthogonal to the aliasing relations (relative tolerance). */
+/**
+ * Whether l'β is estimable: l is orthogonal to the aliasing relations, relative to the sizes of l and of
+ * the relation measured in equilibrated columns (l_j d_j^-1 and n_j d_j), so that the answer does not
+ * depend on a covariate's units.
+ */
 export function isEstimable(l: ArrayLike<number>, relations: Matrix, tolerance = 1e-8): boolean {
-  const scale = Math.sqrt(dot(l, l));
+  const d = columnScales.get(relations);
+  const scaledNorm = (v: ArrayLike<number>, power: 1 | -1) => {
+    let s = 0;
+    for (let j = 0; j < v.length; j++) {
+      const x = d ? (power === 1 ? v[j]! * d[j]! : v[j]! / d[j]!) : v[j]!;
+      s += x * x;
+    }
+    return Math.sqrt(s);
+  };
+  const scale = scaledNorm(l, -1);
   if (scale === 0) return true;
   for (let r = 0; r < relations.rows; r++) {
     const n = relations.getRow(r);
-    if (Math.abs(dot(l, n)) > tolerance * scale * Math.sqrt(dot(n, n))) return false;
+    if (Math.abs(dot(l, n)) > tolerance * scale * scaledNorm(n, 1)) return false;
   }
   return true;
 }
@@ -184,8 +206,11 @@ export function typeIIITests(
   hypotheses: EffectHypothesis[] = typeIIIHypotheses(design),
 ): Type3Row[] {
   return hypotheses.map((h) => {
+    // a fully aliased effect has no estimable Type 3 function: 0 numerator df and no test, as SAS prints it
+    if (h.L.rows === 0) return { effect: h.effect, numdf: 0, dendf: null, F: null, p: null };
     const dendf = denominatorDf(h.termIndex, h.L);
     const test = fTest(h.L, fit, dendf);
+    if (test.numdf === 0) return { effect: h.effect, numdf: 0, dendf: null, F: null, p: null };
     return { effect: h.effect, numdf: test.numdf, dendf, F: test.F, p: test.p };
   });
 }

@@ -41,6 +41,7 @@ export function apaP(p: number): string {
 }
 
 export function type3Headline(r: Type3Row): string {
+  if (r.numdf === 0 || r.F === null || r.p === null || r.dendf === null) return 'not tested: confounded with other effects (0 df)';
   return `F(${dfText(r.numdf, 1)},${dfText(r.dendf, 1)}) = ${apa(r.F, 2)}, ${apaP(r.p)}`;
 }
 
