@@ -83,6 +83,8 @@ export const CASES: CaseConfig[] = [
     estimateLabels: { 'age slope, Sex=Male': 'age slope at Sex Male', 'age slope, Sex=Female': 'age slope at Sex Female' },
     estimatesFromDiffs: { 'Female - Male at age 14': { level: 'Female', vs: 'Male', at: { age: 14 } } },
   })),
+  // the rat variance on the boundary: held at 0, out of the IC (issue 9: the optimizer used to bounce on it)
+  { id: 'r-bodyweight-boundary' },
   { id: 'r-sleepstudy-rs' },
   { id: 'r-sleepstudy-rs', spec: 'spec-kr.study', variant: '_kr' },
   { id: 'r-ketamine-slices' },

@@ -3,8 +3,8 @@
  * `checkStudyFile` / `runStudyFile`, and prints; all logic lives in the packages it imports.
  */
 import { parseArgs } from 'node:util';
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { realpathSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { StudyDiagnostic } from '@study/language';
 
 // The language and the engine are loaded on first use, so `study --help` answers at once.
@@ -18,29 +18,80 @@ Commands:
   run FILE [--json] [--out report.html]
                              fit the models and run the analyses of a spec, print the report
 
+A spec reads its data file only from its own folder and the folders below it; check and run take
+--allow-outside-workspace to read a data file elsewhere.
+
 Options:
   -h, --help                 show help (also: study <command> --help)
   -v, --version              show the version
 `;
 
-const CHECK_USAGE = `Usage: study check [--verbose] FILE...
+const CHECK_USAGE = `Usage: study check [--verbose] [--allow-outside-workspace] FILE...
 
 Parses each .study file and checks it against its data file (columns, types, levels, subjects).
 Prints one line per error or warning:  file:line:col: severity: message
-  --verbose      also print information diagnostics (e.g. "visit is tested at age = 0"), as the editor shows them
+(at most 20 syntax errors per file, then one line saying how many more there are).
+  --verbose                  also print information diagnostics (e.g. "visit is tested at age = 0"), as the editor shows them
+  --allow-outside-workspace  read a data file outside the spec's folder tree (by default a spec reads data
+                             only from its own folder and below; links are followed to where they point)
 Exit status: 0 when no file has errors, 1 when any has, 2 on usage errors.
 `;
 
-const RUN_USAGE = `Usage: study run FILE [--json] [--out FILE.html]
+const RUN_USAGE = `Usage: study run FILE [--json] [--out FILE.html] [--allow-outside-workspace]
 
 Runs every model and analysis of the spec and prints the report (tables laid out as in SAS PROC MIXED).
-  --json         print the report as JSON (field names as in docs/report-json.md)
-  --out FILE     also write a self-contained HTML report to FILE
-Exit status: 0 on success, 1 when the spec has errors or a fit fails, 2 on usage errors.
+  --json                     print the report as JSON (field names as in docs/report-json.md)
+  --out FILE                 also write a self-contained HTML report to FILE (never over the spec, its data
+                             file or a directory)
+  --allow-outside-workspace  read a data file outside the spec's folder tree
+Exit status: 0 on success, 1 when the spec has errors, a model cannot be fitted or a fit does not converge (no inference is reported for it), 2 on usage errors
+(including an --out that would overwrite an input).
 `;
 
+/** One line per diagnostic, always: a message with line breaks is joined into one line. */
 export function formatDiagnostic(file: string, d: StudyDiagnostic): string {
-  return `${file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`;
+  return `${file}:${d.line}:${d.column}: ${d.severity}: ${d.message.replace(/\s*[\r\n]+\s*/g, ' ')}`;
+}
+
+/** The real path of a file that may not exist yet (its folder's real path and its name). */
+function realPath(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    try {
+      return join(realpathSync(dirname(file)), basename(file));
+    } catch {
+      return resolve(file);
+    }
+  }
+}
+
+/** Same file: same real path, or (hard links) the same device and inode. */
+function sameFile(a: string, b: string): boolean {
+  if (realPath(a) === realPath(b)) return true;
+  try {
+    const sa = statSync(a);
+    const sb = statSync(b);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Why the report may not be written to `outFile` (it is a folder, or a file the spec reads), or undefined. */
+function outProblem(outFile: string, inputs: string[]): string | undefined {
+  const out = resolve(outFile);
+  try {
+    if (statSync(out).isDirectory()) return `--out ${outFile} is a directory: give the report a file name (e.g. ${join(outFile, 'report.html')})`;
+  } catch {
+    // does not exist yet: fine
+  }
+  const [spec, ...data] = inputs;
+  if (sameFile(out, spec)) return `--out ${outFile} is the spec itself (${spec}): the report would overwrite it; write it to another file`;
+  for (const d of data) {
+    if (sameFile(out, d)) return `--out ${outFile} is the spec's data file (${d}): the report would overwrite it; write it to another file`;
+  }
+  return undefined;
 }
 
 interface Io {
@@ -53,8 +104,10 @@ const defaultIo: Io = {
   err: (s) => process.stderr.write(s),
 };
 
-async function check(files: string[], verbose: boolean, io: Io): Promise<number> {
+async function check(files: string[], verbose: boolean, allowOutside: boolean, io: Io): Promise<number> {
   let errors = 0;
+  const { configureDataAccess, ALLOW_HINTS } = await language();
+  configureDataAccess({ allowOutside, allowHint: ALLOW_HINTS.cli });
   for (const file of files) {
     const { checkStudyFile } = await language();
     const result = await checkStudyFile(resolve(file));
@@ -68,8 +121,16 @@ async function check(files: string[], verbose: boolean, io: Io): Promise<number>
   return errors > 0 ? 1 : 0;
 }
 
-async function run(file: string, json: boolean, outFile: string | undefined, io: Io): Promise<number> {
-  const { runStudyFile } = await language();
+async function run(file: string, json: boolean, outFile: string | undefined, allowOutside: boolean, io: Io): Promise<number> {
+  const { runStudyFile, studyInputFiles, configureDataAccess, ALLOW_HINTS } = await language();
+  configureDataAccess({ allowOutside, allowHint: ALLOW_HINTS.cli });
+  if (outFile !== undefined) {
+    const problem = outProblem(outFile, studyInputFiles(resolve(file)));
+    if (problem) {
+      io.err(`study run: ${problem}\n`);
+      return 2;
+    }
+  }
   const { htmlReport, textReport } = await engine();
   const result = await runStudyFile(resolve(file));
   for (const d of result.diagnostics) {
@@ -82,7 +143,11 @@ async function run(file: string, json: boolean, outFile: string | undefined, io:
     writeFileSync(outFile, htmlReport(result.report));
     if (!json) io.out(`\nHTML report written to ${outFile}\n`);
   }
-  const failed = result.report.models.some((m) => m.notes.some((n) => n.severity === 'error'));
+  // a model that could not be fitted, a fit that did not converge (an error note), or any error: exit 1
+  const failed =
+    result.failures.length > 0 ||
+    result.diagnostics.some((d) => d.severity === 'error') ||
+    result.report.models.some((m) => !m.converged || m.notes.some((n) => n.severity === 'error'));
   return failed ? 1 : 0;
 }
 
@@ -101,7 +166,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { help: { type: 'boolean', short: 'h' }, verbose: { type: 'boolean' } },
+        options: { help: { type: 'boolean', short: 'h' }, verbose: { type: 'boolean' }, 'allow-outside-workspace': { type: 'boolean' } },
       });
       if (values.help) {
         io.out(CHECK_USAGE);
@@ -111,13 +176,18 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         io.err('study check: no file given\n\n' + CHECK_USAGE);
         return 2;
       }
-      return await check(positionals, values.verbose ?? false, io);
+      return await check(positionals, values.verbose ?? false, values['allow-outside-workspace'] ?? false, io);
     }
     if (command === 'run') {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' }, out: { type: 'string', short: 'o' } },
+        options: {
+          help: { type: 'boolean', short: 'h' },
+          json: { type: 'boolean' },
+          out: { type: 'string', short: 'o' },
+          'allow-outside-workspace': { type: 'boolean' },
+        },
       });
       if (values.help) {
         io.out(RUN_USAGE);
@@ -127,7 +197,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         io.err(`study run: expected one file, got ${positionals.length}\n\n` + RUN_USAGE);
         return 2;
       }
-      return await run(positionals[0], values.json ?? false, values.out, io);
+      return await run(positionals[0], values.json ?? false, values.out, values['allow-outside-workspace'] ?? false, io);
     }
     io.err(`study: unknown command '${command}'\n\n${USAGE}`);
     return 2;

@@ -62,7 +62,54 @@ export function orderLevels(levels: string[], reference: string | undefined, var
   return [...levels.slice(0, k), ...levels.slice(k + 1), reference];
 }
 
-export function buildDesign(rows: Record<string, Value>[], spec: ModelSpec, options: BuildDesignOptions = {}): Design {
+/**
+ * The variables that identify a subject: `patient`, or a nested SUBJECT= as SAS writes it,
+ * `Rat(Diet)` (a rat within its diet): ['Rat', 'Diet'].
+ */
+export function subjectVariables(subject: string): string[] {
+  const m = /^([^()\s]+)\(([^()]+)\)$/.exec(subject);
+  return m ? [m[1]!, ...m[2]!.trim().split(/\s+/)] : [subject];
+}
+
+/**
+ * Every variable a model uses, whose rows are its complete cases: the outcome, the fixed and random
+ * effects' variables, the subjects, the repeated effect, the GROUP= variable, spatial coordinates.
+ * A nested subject (`Rat(Diet)`) is one variable for the design (`as-named`: its key column) and its
+ * parts for the data (`parts`, the default).
+ */
+export function modelVariables(spec: ModelSpec, options: { nestedSubjects?: 'as-named' | 'parts' } = {}): string[] {
+  const subject = (s: string) => (options.nestedSubjects === 'as-named' ? [s] : subjectVariables(s));
+  const needed = new Set<string>([spec.response]);
+  for (const t of spec.fixed) t.forEach((v) => needed.add(v));
+  for (const r of spec.random) {
+    r.terms.forEach((t) => t.forEach((v) => needed.add(v)));
+    if (r.subject) subject(r.subject).forEach((v) => needed.add(v));
+  }
+  const blockSubject = spec.subject ?? spec.random.find((r) => r.subject !== undefined)?.subject;
+  if (blockSubject) subject(blockSubject).forEach((v) => needed.add(v));
+  if (spec.repeated?.effect) needed.add(spec.repeated.effect);
+  if (spec.repeated?.group) needed.add(spec.repeated.group);
+  for (const c of coordinateColumns(spec)) needed.add(c);
+  return [...needed].filter((v) => v !== '');
+}
+
+/** Rows with a key column for each nested subject (`Rat(Diet)`: "3 1"), missing when a part is missing. */
+function withNestedSubjects(rows: Record<string, Value>[], spec: ModelSpec): Record<string, Value>[] {
+  const nested = [...new Set([spec.subject, ...spec.random.map((r) => r.subject)].filter((s): s is string => !!s && subjectVariables(s).length > 1))];
+  if (nested.length === 0) return rows;
+  return rows.map((r) => {
+    const out = { ...r };
+    for (const name of nested) {
+      const parts = subjectVariables(name);
+      for (const v of parts) if (!(v in r)) throw new DesignError(`variable '${v}' (in the subject ${name}) is not a column of the data`);
+      out[name] = parts.some((v) => r[v] === null || r[v] === undefined) ? null : parts.map((v) => levelText(r[v]!)).join(' ');
+    }
+    return out;
+  });
+}
+
+export function buildDesign(inputRows: Record<string, Value>[], spec: ModelSpec, options: BuildDesignOptions = {}): Design {
+  const rows = withNestedSubjects(inputRows, spec);
   const repeatedEffect = spec.repeated?.effect;
   const groupVariable = spec.repeated?.group;
   const classSet = new Set(spec.classes);
@@ -71,16 +118,7 @@ export function buildDesign(rows: Record<string, Value>[], spec: ModelSpec, opti
   const blockSubject = spec.subject ?? spec.random.find((r) => r.subject !== undefined)?.subject;
   const coordinates = coordinateColumns(spec);
 
-  const needed = new Set<string>([spec.response]);
-  for (const t of spec.fixed) t.forEach((v) => needed.add(v));
-  for (const r of spec.random) {
-    r.terms.forEach((t) => t.forEach((v) => needed.add(v)));
-    if (r.subject) needed.add(r.subject);
-  }
-  if (blockSubject) needed.add(blockSubject);
-  if (repeatedEffect) needed.add(repeatedEffect);
-  if (groupVariable) needed.add(groupVariable);
-  for (const c of coordinates) needed.add(c);
+  const needed = new Set(modelVariables(spec, { nestedSubjects: 'as-named' }));
 
   const allowedRepeated = options.repeatedLevels ? new Set(options.repeatedLevels.map(String)) : undefined;
 

@@ -79,6 +79,11 @@ export interface RepeatedSpec {
   group?: string;
   /** `select cov CS, AR1, UN by BIC`: fit each, keep the smallest criterion. */
   candidates?: (CovarianceType | CovarianceChoice)[];
+  /**
+   * `cov UN else TOEPH else CS`: an analysis plan's fallback chain: `type` first, then these in order;
+   * the first that converges is used, and the report says why each earlier one was abandoned.
+   */
+  fallback?: (CovarianceType | CovarianceChoice)[];
   criterion?: InformationCriterion;
 }
 

@@ -138,6 +138,16 @@ export interface CandidateRow {
   chosen: boolean;
 }
 
+/** One structure of a fallback chain (`cov UN else TOEPH else CS`), in the order tried. */
+export interface FallbackRow {
+  structure: string;
+  converged: boolean;
+  /** the structure the model is reported with */
+  used: boolean;
+  /** why it was abandoned */
+  reason?: string;
+}
+
 export interface IterationRow {
   iteration: number;
   evaluations: number;
@@ -200,6 +210,8 @@ export interface ModelReport {
   estimates: EstimateRow[];
   candidates: CandidateRow[];
   chosen_structure?: CovarianceType;
+  /** with a fallback chain: each structure tried, and why it was abandoned */
+  fallbacks?: FallbackRow[];
   notes: FitNote[];
 }
 

@@ -6,11 +6,11 @@
 import { resolve } from 'node:path';
 import { readDataFile, type Dataset } from './data.js';
 import { buildDesign } from './design.js';
-import { choiceLabel, fitModel, selectCovariance, structureLabel, type FitOptions, type FitResult } from './fit/index.js';
-import { approximateInference, denominatorDf, fixedEffectsInference, randomEffectsSolution } from './inference/index.js';
+import { choiceLabel, fitModel, resolveChoice, selectCovariance, structureLabel, type FitOptions, type FitResult } from './fit/index.js';
+import { aliasingRelations, approximateInference, denominatorDf, fixedEffectsInference, randomEffectsSolution } from './inference/index.js';
 import { pairedTTest, pearsonCorrelation } from './analyses.js';
 import { applyFilters, deriveColumns, describeSubjectExpr, describeSubjectValue, subjectValues, type Row } from './prepare.js';
-import type { CandidateRow, FitNote, ModelReport, AnalysisRow, StudyReport } from './results.js';
+import type { CandidateRow, FallbackRow, FitNote, ModelReport, AnalysisRow, StudyReport } from './results.js';
 import type { PlannedAnalysis, PlannedModel, StudyPlan } from './plan.js';
 import type { Design } from './design-types.js';
 import type { Figure } from './figure-types.js';
@@ -58,49 +58,65 @@ export function covarianceParameterLimits(estimate: number, se: number | null, b
 /** What a fit leaves for the figures: the rows given to the design, the design and the fit. */
 export type FitObserver = (fitted: { rows: Row[]; design: Design; fit: FitResult }) => void;
 
+/**
+ * The structure a model is fitted with: its `select cov` candidates (the best converged one), its
+ * fallback chain (`cov UN else TOEPH else CS`: the first that converges), or its one structure.
+ */
+function fitStructure(design: Design, spec: PlannedModel['spec'], fitOptions: FitOptions, notes: FitNote[]): { fit: FitResult; candidates: CandidateRow[]; fallbacks: FallbackRow[] } {
+  const repeated = spec.repeated;
+  if (repeated?.candidates && repeated.candidates.length > 0) {
+    const selection = selectCovariance(design, spec, repeated.candidates, repeated.criterion ?? 'BIC', fitOptions);
+    for (const f of selection.fits) {
+      if (f !== selection.chosen) for (const n of f.notes) notes.push({ severity: n.severity === 'error' ? 'warning' : n.severity, message: `${structureLabel(f.structure)} candidate: ${n.message}` });
+    }
+    return { fit: selection.chosen, candidates: selection.table, fallbacks: [] };
+  }
+  if (repeated?.fallback && repeated.fallback.length > 0) {
+    const chain = [resolveChoice(spec), ...repeated.fallback.map((c) => resolveChoice(spec, c))];
+    const fallbacks: FallbackRow[] = [];
+    let last: FitResult | undefined;
+    let lastError: Error | undefined;
+    for (const choice of chain) {
+      const structure = choiceLabel(choice);
+      try {
+        const f = fitModel(design, spec, choice, fitOptions);
+        last = f;
+        fallbacks.push({ structure, converged: f.converged, used: false, ...(f.converged ? {} : { reason: `did not converge: ${f.failure ?? 'iteration limit'}` }) });
+        if (f.converged) break;
+      } catch (e) {
+        lastError = e as Error;
+        fallbacks.push({ structure, converged: false, used: false, reason: (e as Error).message });
+      }
+    }
+    const fit = last?.converged ? last : undefined;
+    if (fit) {
+      fallbacks.find((r) => r.converged)!.used = true;
+      const abandoned = fallbacks.filter((r) => !r.converged);
+      if (abandoned.length > 0) {
+        notes.push({
+          severity: 'info',
+          message: `covariance fallback: ${abandoned.map((r) => `${r.structure} abandoned (${r.reason})`).join('; ')}; ${choiceLabel(fit.choice)} used`,
+        });
+      }
+      return { fit, candidates: [], fallbacks };
+    }
+    if (!last) throw new Error(`no structure of the fallback chain could be fitted (${fallbacks.map((r) => `${r.structure}: ${r.reason}`).join('; ')})${lastError ? '' : ''}`);
+    return { fit: last, candidates: [], fallbacks };
+  }
+  return { fit: fitModel(design, spec, undefined, fitOptions), candidates: [], fallbacks: [] };
+}
+
 export function runModel(rows: Row[], planned: PlannedModel, observationsRead = rows.length, observe?: FitObserver, fitOptions: FitOptions = {}): ModelReport {
   const spec = planned.spec;
   const used = applyFilters(rows, planned.filters);
   const design = buildDesign(used, spec, planned.repeatedLevels ? { repeatedLevels: planned.repeatedLevels.map(String) } : {});
   design.observationsRead = observationsRead;
-  let fit: FitResult;
-  let candidates: CandidateRow[] = [];
   const notes: FitNote[] = [];
+  const { fit, candidates, fallbacks } = fitStructure(design, spec, fitOptions, notes);
   const repeated = spec.repeated;
-  if (repeated?.candidates && repeated.candidates.length > 0) {
-    const selection = selectCovariance(design, spec, repeated.candidates, repeated.criterion ?? 'BIC', fitOptions);
-    fit = selection.chosen;
-    candidates = selection.table;
-    for (const f of selection.fits) {
-      if (f !== fit) for (const n of f.notes) notes.push({ severity: n.severity === 'error' ? 'warning' : n.severity, message: `${structureLabel(f.structure)} candidate: ${n.message}` });
-    }
-  } else {
-    fit = fitModel(design, spec, undefined, fitOptions);
-  }
-  // Satterthwaite / Kenward-Roger: df from the hypothesis; KR also replaces Cov(beta) by Phi_A and scales F
-  const approx = approximateInference(design, fit, spec.ddfm, spec.kenwardRoger ? { kenwardRoger: spec.kenwardRoger } : {});
-  const ddf = denominatorDf(
-    design,
-    {
-      method: spec.ddfm,
-      repeatedType: repeated ? fit.structure : undefined,
-      hasRandom: spec.random.length > 0,
-      hasSubjects: Boolean(spec.subject || spec.random.some((r) => r.subject)),
-    },
-    approx ? { approximate: approx.approximate } : {},
-  );
-  if (approx) for (const message of approx.notes) notes.push({ severity: 'info', message });
-  const alpha = spec.alpha ?? 0.05;
-  const inference = fixedEffectsInference(design, approx?.fit ?? fit, spec, ddf, { alpha, ...(approx?.fScale ? { fScale: approx.fScale } : {}) });
-  const covparms = fit.covParms.map((c, k) => {
-    const bounded = boundedBelowByZero(fit.covarianceModel.parameters[k].kind);
-    return { ...c, ...waldZ(c.estimate, c.se, bounded), ...covarianceParameterLimits(c.estimate, c.se, bounded, alpha) };
-  });
-  const randomSolution = spec.randomSolution ? randomEffectsSolution(design, fit, spec.ddfm) : undefined;
   const zColumns = design.Z ? design.Z.columns : 0;
   const subjectEffect = spec.subject ?? spec.random.find((r) => r.subject)?.subject;
-  observe?.({ rows: used, design, fit });
-  return {
+  const base = {
     name: spec.name,
     info: {
       response: spec.response,
@@ -130,6 +146,43 @@ export function runModel(rows: Row[], planned: PlannedModel, observationsRead = 
     bic: fit.bic,
     hqic: fit.hqic,
     caic: fit.caic,
+    candidates,
+    ...(candidates.length > 0 ? { chosen_structure: fit.structure } : {}),
+    ...(fallbacks.length > 0 ? { fallbacks } : {}),
+  };
+  if (!fit.converged) {
+    // SAS: "WARNING: Did not converge." and no inference: the parameters of the last iteration only
+    const covparms = fit.covParms.map((c) => ({ ...c, se: null, z: null, p: null, lower: null, upper: null }));
+    const fitNotes = fit.notes.map((n) =>
+      /Did not converge/.test(n.message)
+        ? { severity: 'error' as const, message: `${n.message} No standard errors, tests, LS-means or estimates are reported: they would describe a point that is not the estimate.` }
+        : n,
+    );
+    return { ...base, covparms, fixed: [], type3: [], lsmeans: [], diffs: [], estimates: [], notes: [...fitNotes, ...notes] };
+  }
+  // Satterthwaite / Kenward-Roger: df from the hypothesis; KR also replaces Cov(beta) by Phi_A and scales F
+  const approx = approximateInference(design, fit, spec.ddfm, spec.kenwardRoger ? { kenwardRoger: spec.kenwardRoger } : {});
+  const ddf = denominatorDf(
+    design,
+    {
+      method: spec.ddfm,
+      repeatedType: repeated ? fit.structure : undefined,
+      hasRandom: spec.random.length > 0,
+      hasSubjects: Boolean(spec.subject || spec.random.some((r) => r.subject)),
+    },
+    approx ? { approximate: approx.approximate } : {},
+  );
+  if (approx) for (const message of approx.notes) notes.push({ severity: 'info', message });
+  const alpha = spec.alpha ?? 0.05;
+  const inference = fixedEffectsInference(design, approx?.fit ?? fit, spec, ddf, { alpha, ...(approx?.fScale ? { fScale: approx.fScale } : {}) });
+  const covparms = fit.covParms.map((c, k) => {
+    const bounded = boundedBelowByZero(fit.covarianceModel.parameters[k].kind);
+    return { ...c, ...waldZ(c.estimate, c.se, bounded), ...covarianceParameterLimits(c.estimate, c.se, bounded, alpha) };
+  });
+  const randomSolution = spec.randomSolution ? randomEffectsSolution(design, fit, spec.ddfm) : undefined;
+  observe?.({ rows: used, design, fit });
+  return finiteOrNull({
+    ...base,
     covparms,
     fixed: inference.fixed,
     type3: inference.type3,
@@ -138,10 +191,62 @@ export function runModel(rows: Row[], planned: PlannedModel, observationsRead = 
     diffs: inference.diffs,
     ...(inference.slices.length > 0 ? { slices: inference.slices } : {}),
     estimates: inference.estimates,
-    candidates,
-    ...(candidates.length > 0 ? { chosen_structure: fit.structure } : {}),
-    notes: [...fit.notes, ...notes, ...inference.notes],
+    notes: [...fit.notes, ...aliasingNotes(design), ...notes, ...inference.notes],
+  });
+}
+
+/**
+ * SAS aliases a covariate that is a linear combination of earlier columns (Solution 0, no SE) and says
+ * so only through "Columns in X" vs the rank; Study names it and what it depends on. (The last level of
+ * a class effect is aliased by the GLM coding itself and is not named.)
+ */
+export function aliasingNotes(design: Design): FitNote[] {
+  const relations = aliasingRelations(design);
+  const aliased = design.columns.flatMap((c, j) => (c.aliased ? [j] : []));
+  const notes: FitNote[] = [];
+  aliased.forEach((j, r) => {
+    const column = design.columns[j]!;
+    const term = column.termIndex >= 0 ? design.terms[column.termIndex]! : [];
+    if (term.length === 0 || term.some((v) => design.classLevels.has(v))) return;
+    const row = relations.getRow(r);
+    const parts = design.columns.flatMap((c, k) => (k !== j && Math.abs(row[k]!) > 1e-10 ? [`${fmtCoefficient(-row[k]!)} ${c.label}`] : []));
+    notes.push({
+      severity: 'warning',
+      message:
+        parts.length === 0
+          ? `${column.label} is 0 on every row the model uses: its coefficient is set to 0 (aliased, no standard error)`
+          : `${column.label} is aliased: on the rows the model uses ${column.label} = ${parts.join(' + ').replace(/\+ -/g, '- ')}, so its coefficient is set to 0 (no standard error), as SAS does; Columns in X ${design.columns.length}, rank ${design.rankX}`,
+    });
+  });
+  return notes;
+}
+
+function fmtCoefficient(c: number): string {
+  const r = Math.abs(c - Math.round(c)) < 1e-9 ? String(Math.round(c)) : c.toPrecision(6).replace(/\.?0+$/, '');
+  return r;
+}
+
+/**
+ * No NaN or infinity reaches the user: a number that could not be computed becomes null (shown as ".")
+ * and the report says which.
+ */
+export function finiteOrNull(report: ModelReport): ModelReport {
+  const bad: string[] = [];
+  const walk = (value: unknown, path: string): unknown => {
+    if (typeof value === 'number') {
+      if (Number.isFinite(value)) return value;
+      bad.push(path);
+      return null;
+    }
+    if (Array.isArray(value)) return value.map((v, i) => walk(v, `${path}[${i}]`));
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, path ? `${path}.${k}` : k)]));
+    return value;
   };
+  const out = walk(report, '') as ModelReport;
+  if (bad.length > 0) {
+    out.notes.push({ severity: 'warning', message: `${bad.length} value${bad.length > 1 ? 's' : ''} could not be computed and ${bad.length > 1 ? 'are' : 'is'} shown as missing: ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', …' : ''}` });
+  }
+  return out;
 }
 
 function describeCovariance(spec: PlannedModel['spec'], fit: FitResult): string {

@@ -29,13 +29,21 @@ const SEVERITY: Record<number, Severity> = { 1: 'error', 2: 'warning', 3: 'info'
 export function toStudyDiagnostic(d: Diagnostic): StudyDiagnostic {
   return {
     severity: SEVERITY[d.severity ?? 1] ?? 'error',
-    message: d.message,
+    // one line, whatever the source: syntax messages are one line already (validation/syntax-messages.ts)
+    message: d.message.replace(/\s*[\r\n]+\s*/g, ' '),
     line: d.range.start.line + 1,
     column: d.range.start.character + 1,
     endLine: d.range.end.line + 1,
     endColumn: d.range.end.character + 1,
     ...(d.code !== undefined ? { code: String(d.code) } : {}),
+    ...dataLocationOf(d),
   };
+}
+
+/** The data-file position a diagnostic carries in its data (validation/data-checks.ts), if any. */
+function dataLocationOf(d: Diagnostic): Pick<StudyDiagnostic, 'dataLocation'> {
+  const loc = (d.data as { dataLocation?: StudyDiagnostic['dataLocation'] } | undefined)?.dataLocation;
+  return loc && typeof loc.file === 'string' ? { dataLocation: { file: loc.file, line: loc.line, column: loc.column } } : {};
 }
 
 let counter = 0;
@@ -66,6 +74,11 @@ export async function parseStudyDocument(text: string, uri?: string | URI): Prom
   const diagnostics = (document.diagnostics ?? []).map(toStudyDiagnostic);
   diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
   return { diagnostics, document };
+}
+
+/** The syntax tree of a spec's text, parsed only (no validation, no data read). */
+export function parseStudyText(text: string): StudyFile {
+  return study().parser.LangiumParser.parse<StudyFile>(text).value;
 }
 
 /** Reads and checks a `.study` file. A file that cannot be read is one error at 1:1. */

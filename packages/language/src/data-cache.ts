@@ -1,14 +1,17 @@
 /**
  * The data files a spec refers to, read once and cached by absolute path; a file is re-read when its
- * stamp (modification time and size) changes, so validation always sees the file on disk.
+ * stamp (real path, modification time and size) changes, so validation always sees the file on disk.
+ * Every read first passes the data-access policy (validation/data-access.ts): a regular file inside
+ * the workspace, under the size limit. The check runs on every call, also when the cache has the file.
  */
 import * as path from 'node:path';
 import { URI } from 'langium';
 import { DataError, dataFileStamp, readDataFile, type Dataset } from '@study/engine';
+import { checkDataAccess, type DataAccess } from './validation/data-access.js';
 
 export type DataLoad =
   | { ok: true; path: string; data: Dataset }
-  | { ok: false; path: string; error: string; untrusted?: boolean };
+  | { ok: false; path: string; error: string; untrusted?: boolean; refused?: Exclude<DataAccess, { ok: true }>['reason'] };
 
 interface CacheEntry {
   stamp: string | undefined;
@@ -44,10 +47,19 @@ export function dataAccessAllowed(): boolean {
   return dataAllowed;
 }
 
-/** Reads (or returns the cached) data file at an absolute path. Never throws. */
-export function loadData(absPath: string): DataLoad {
+/**
+ * Reads (or returns the cached) data file at an absolute path, for a spec in `specFolder` (the
+ * workspace rule falls back to that folder's tree; default: the file's own folder is not trusted, the
+ * working directory is). Never throws.
+ */
+export function loadData(absPath: string, specFolder: string = process.cwd()): DataLoad {
   if (!dataAllowed) return { ok: false, path: absPath, error: 'the workspace is not trusted: Study reads no data here', untrusted: true };
-  const stamp = dataFileStamp(absPath);
+  const access = checkDataAccess(absPath, specFolder);
+  if (!access.ok) {
+    return { ok: false, path: absPath, error: access.error, ...(access.reason !== 'not-found' && access.reason !== 'unreadable' ? { refused: access.reason } : {}) };
+  }
+  const fileStamp = dataFileStamp(access.realPath);
+  const stamp = fileStamp === undefined ? undefined : `${access.realPath}|${fileStamp}`;
   const hit = cache.get(absPath);
   if (hit && hit.stamp === stamp && stamp !== undefined) return hit.load;
   let load: DataLoad;
@@ -56,7 +68,7 @@ export function loadData(absPath: string): DataLoad {
   } else {
     try {
       reads++;
-      load = { ok: true, path: absPath, data: readDataFile(absPath) };
+      load = { ok: true, path: absPath, data: readDataFile(access.realPath) };
     } catch (e) {
       const msg = e instanceof DataError ? e.message + (e.line ? ` (line ${e.line})` : '') : String((e as Error)?.message ?? e);
       load = { ok: false, path: absPath, error: msg };
@@ -64,6 +76,11 @@ export function loadData(absPath: string): DataLoad {
   }
   cache.set(absPath, { stamp, load });
   return load;
+}
+
+/** The data file a spec names (`data "file.csv"`), resolved against the spec's folder and read under the policy. */
+export function loadSpecData(uri: URI | string | undefined, written: string): DataLoad {
+  return loadData(resolveDataPath(uri, written), documentFolder(uri));
 }
 
 /** The folder a document lives in (for resolving `data "file.csv"`), or the working directory. */

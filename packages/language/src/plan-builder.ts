@@ -32,11 +32,13 @@ import {
   isStudyFile,
   type AnalysisBlock,
   type FilterStmt,
+  type RandomStmt,
   type RowExpr as RowExprNode,
   type StudyFile,
   type SubjectExpr as SubjectExprNode,
   type SubjectValue as SubjectValueNode,
   type LevelRef,
+  type LetDecl,
 } from './generated/ast.js';
 import {
   allModels,
@@ -55,7 +57,7 @@ import {
   unquote,
   type EffectiveModel,
 } from './semantics.js';
-import { loadData, resolveDataPath } from './data-cache.js';
+import { loadSpecData } from './data-cache.js';
 
 /** Thrown by `buildPlan` for a document with errors. */
 export class StudyPlanError extends Error {
@@ -96,6 +98,17 @@ function candidate(c: CovarianceChoice): CovarianceType | CovarianceChoice {
   return c.toeplitzBands === undefined && c.coordinates === undefined ? c.type : c;
 }
 
+/**
+ * A RANDOM statement's SUBJECT= as the engine names it: `patient`, or nested as SAS writes it,
+ * `Rat(Diet)` (the subject is a rat within its diet; the engine keys it by both).
+ */
+export function randomSubjectName(r: RandomStmt): string | undefined {
+  const subject = r.subject?.column;
+  if (!subject) return undefined;
+  const within = r.within.map((w) => w?.column).filter((w): w is string => typeof w === 'string');
+  return within.length > 0 ? `${subject}(${within.join(' ')})` : subject;
+}
+
 /** The engine's ModelSpec and rows of one fitted model. */
 export function plannedModel(m: EffectiveModel, studySubject: string | undefined, data?: Dataset): PlannedModel {
   const fixed = fixedTerms(m);
@@ -128,7 +141,7 @@ export function plannedModel(m: EffectiveModel, studySubject: string | undefined
     }
     const terms: Term[] = r.effects.map((e) => (e.intercept ? [] : effectTerm(e.effect!)));
     const type = r.type?.name === 'UN' ? 'UN' : 'VC';
-    random.push({ terms, subject: r.subject?.column, type });
+    random.push({ terms, subject: randomSubjectName(r), type });
   }
 
   let repeated: ModelSpec['repeated'];
@@ -144,6 +157,9 @@ export function plannedModel(m: EffectiveModel, studySubject: string | undefined
     };
   } else if (m.cov) {
     repeated = { effect: rep, ...(covarianceChoice(m.cov.type) ?? { type: 'VC' }) };
+    // `cov UN else TOEPH else CS`: the analysis plan's fallback chain
+    const fallback = m.cov.fallbacks.map(covarianceChoice).filter((c): c is CovarianceChoice => c !== undefined);
+    if (fallback.length > 0) repeated.fallback = fallback.map(candidate);
   } else if (rep) {
     repeated = { effect: rep, type: 'VC' };
   }
@@ -245,6 +261,13 @@ function plannedAnalysis(a: AnalysisBlock): PlannedAnalysis {
   return { name: a.name, filters, tests };
 }
 
+/** A `let` as the engine derives it. */
+export function derivedSpec(l: LetDecl): DerivedSpec {
+  return l.centred
+    ? { kind: 'centred', name: l.name, variable: l.variable.column, centre: l.centre?.number !== undefined ? (l.centre.negative ? -1 : 1) * l.centre.number : 0 }
+    : { kind: l.percent ? 'percent-change' : 'change', name: l.name, variable: l.variable.column, by: l.by!.column, baseline: literalValue(l.baseline!) };
+}
+
 /**
  * The plan of a spec. `source` is a parsed document (its URI locates the data file, read to resolve
  * level ranges like `2..6`) or its root node. Call it on a document without errors: unresolved parts
@@ -267,15 +290,11 @@ export function buildPlan(source: LangiumDocument | StudyFile, options: BuildPla
   const dataPath = info.data?.path ? unquote(info.data.path) : '';
   let data = options.data;
   if (!data && dataPath) {
-    const load = loadData(resolveDataPath(uri, dataPath));
+    const load = loadSpecData(uri, dataPath);
     if (load.ok) data = load.data;
   }
   const studySubject = info.subject?.column.column;
-  const derived: DerivedSpec[] = info.lets.map((l): DerivedSpec =>
-    l.centred
-      ? { kind: 'centred', name: l.name, variable: l.variable.column, centre: l.centre?.number !== undefined ? (l.centre.negative ? -1 : 1) * l.centre.number : 0 }
-      : { kind: l.percent ? 'percent-change' : 'change', name: l.name, variable: l.variable.column, by: l.by!.column, baseline: literalValue(l.baseline!) },
-  );
+  const derived: DerivedSpec[] = info.lets.map(derivedSpec);
   const plan: StudyPlan = {
     dataPath,
     derived,

@@ -4,13 +4,14 @@
  * come back as diagnostics (and `error`, the reason nothing was run).
  */
 import { readFileSync } from 'node:fs';
-import { GrammarUtils } from 'langium';
+import * as path from 'node:path';
+import { GrammarUtils, URI } from 'langium';
 import { runPlanOnData, type ModelFailure, type StudyPlan, type StudyReport } from '@study/engine';
-import { loadData, resolveDataPath } from './data-cache.js';
-import { parseStudyDocument, type StudyDiagnostic } from './check.js';
+import { documentFolder, loadData, resolveDataPath } from './data-cache.js';
+import { parseStudyDocument, parseStudyText, type StudyDiagnostic } from './check.js';
 import { buildPlan } from './plan-builder.js';
 import { isAnalysisBlock, isModelBlock, isSensitivityBlock, type StudyFile } from './generated/ast.js';
-import { sensitivityName } from './semantics.js';
+import { sensitivityName, studyInfo, unquote } from './semantics.js';
 
 export interface RunResult {
   /** the spec's diagnostics, then one error per model or analysis that could not be computed */
@@ -76,7 +77,7 @@ export async function runStudyText(text: string, file: string, options: RunOptio
     }
     // the validator has just read the data into the cache: the run uses that copy
     const dataPath = resolveDataPath(checked.document.uri, plan.dataPath);
-    const load = loadData(dataPath);
+    const load = loadData(dataPath, documentFolder(checked.document.uri));
     if (!load.ok) {
       const error = `cannot read the data file ${dataPath}: ${load.error}`;
       return { diagnostics: [...diagnostics, { severity: 'error', message: error, ...FILE_START, code: 'run-failed' }], failures: [], plan, dataPath, error };
@@ -98,6 +99,22 @@ export async function runStudyText(text: string, file: string, options: RunOptio
     const error = `the run failed: ${(e as Error)?.message ?? String(e)}`;
     return { diagnostics: [...diagnostics, { severity: 'error', message: error, ...FILE_START, code: 'run-failed' }], failures: [], error };
   }
+}
+
+/**
+ * Every file a spec reads, as absolute paths: the spec itself and its data file (resolved as the run
+ * resolves it). `study run --out` refuses to write over any of them.
+ */
+export function studyInputFiles(file: string): string[] {
+  const spec = path.resolve(file);
+  const files = [spec];
+  try {
+    const data = studyInfo(parseStudyText(readFileSync(spec, 'utf8'))).data;
+    if (typeof data?.path === 'string') files.push(resolveDataPath(URI.file(spec), unquote(data.path)));
+  } catch {
+    // an unreadable spec: the run says so
+  }
+  return files;
 }
 
 /** Reads a `.study` file and runs it. A file that cannot be read is one error at 1:1. */

@@ -25,6 +25,7 @@ import { Emitter, type CancellationToken, type TextDocumentChangeEvent } from 'v
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { StudyGeneratedModule, StudyGeneratedSharedModule } from './generated/module.js';
 import { registerValidationChecks, StudyValidator } from './study-validator.js';
+import { StudyDocumentValidator, StudyLexerErrorMessageProvider, StudyParserErrorMessageProvider } from './validation/syntax-messages.js';
 import { StudyCompletionProvider } from './lsp/completion.js';
 import { StudyResults } from './results/results-service.js';
 import { StudyResultsHoverProvider } from './results/results-hover.js';
@@ -55,6 +56,13 @@ export type StudyServices = LangiumServices & StudyAddedServices;
 export const StudyModule: Module<StudyServices, PartialLangiumServices & StudyAddedServices> = {
   validation: {
     StudyValidator: () => new StudyValidator(),
+    // syntax errors capped per document (validation/syntax-messages.ts)
+    DocumentValidator: (services) => new StudyDocumentValidator(services),
+  },
+  parser: {
+    // one-line syntax messages, the same in the editor and in `study check`
+    ParserErrorMessageProvider: (services) => new StudyParserErrorMessageProvider(() => services.Grammar),
+    LexerErrorMessageProvider: () => new StudyLexerErrorMessageProvider(),
   },
   lsp: {
     CompletionProvider: (services) => new StudyCompletionProvider(services),

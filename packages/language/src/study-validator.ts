@@ -31,7 +31,7 @@ import {
   type StudyFile,
 } from './generated/ast.js';
 import type { StudyServices } from './study-module.js';
-import { loadData, resolveDataPath } from './data-cache.js';
+import { loadSpecData } from './data-cache.js';
 import {
   allModels,
   effectiveModel,
@@ -56,6 +56,9 @@ import { Codes } from './validation/codes.js';
 import { listLevels } from './validation/levels.js';
 import { checkCovarianceData, checkCovarianceStructures, checkReferenceLevels, type CheckContext } from './validation/covariance-checks.js';
 import { checkAlpha } from './validation/model-options.js';
+import { checkAnalysisData, checkBaselines, checkDataFile, checkModelRows } from './validation/data-checks.js';
+import { checkDuplicateNames, checkNothingToRun, checkNumericRandomEffects, checkReversedRanges, modelValues } from './validation/spec-checks.js';
+import type { Range } from 'vscode-languageserver';
 
 export { Codes };
 
@@ -139,7 +142,7 @@ class FileCheck implements CheckContext {
     this.info = studyInfo(root);
   }
 
-  report(severity: Severity, message: string, node: AstNode, where: { property?: string; keyword?: string; index?: number } = {}, code?: string, suggestion?: string): void {
+  report(severity: Severity, message: string, node: AstNode, where: { property?: string; keyword?: string; index?: number; range?: Range } = {}, code?: string, suggestion?: string): void {
     if (!node?.$cstNode) return;
     const data: SuggestionData | undefined = code ? { code, ...(suggestion ? { suggestion } : {}) } : undefined;
     this.accept(severity, message, { node, ...where, code, data } as Parameters<ValidationAcceptor>[2]);
@@ -163,12 +166,21 @@ class FileCheck implements CheckContext {
       this.safe(() => this.checkFilters());
       this.safe(() => this.checkAnalyses());
       this.safe(() => checkReferenceLevels(this, this.root));
+      // the data's cells and format, baselines, analyses' values (validation/data-checks.ts)
+      this.safe(() => checkDataFile(this));
+      this.safe(() => checkBaselines(this));
+      this.safe(() => checkAnalysisData(this));
     }
     const models = allModels(this.root);
     for (const m of models) this.safe(() => this.checkModel(m));
     for (const b of this.info.models) this.safe(() => this.checkBlockDuplicates(b));
     for (const s of this.info.sensitivities) this.safe(() => this.checkBlockDuplicates(s));
     for (const s of this.info.sensitivities) this.safe(() => this.checkDrops(s));
+    // names, ranges, an empty spec, numeric random effects (validation/spec-checks.ts)
+    this.safe(() => checkDuplicateNames(this));
+    this.safe(() => checkReversedRanges(this));
+    this.safe(() => checkNothingToRun(this));
+    if (this.data) for (const m of models) this.safe(() => checkNumericRandomEffects(this, m));
   }
 
   private checkTopLevel(): void {
@@ -192,14 +204,14 @@ class FileCheck implements CheckContext {
     if (typeof dataDecl.path !== 'string') return;
     const written = unquote(dataDecl.path);
     this.dataName = written;
-    const load = loadData(resolveDataPath(this.root.$document?.uri, written));
+    const load = loadSpecData(this.root.$document?.uri, written);
     if (!load.ok && load.untrusted) {
       this.report('info', `Restricted Mode: ${written} is not read in an untrusted workspace, so the checks against the data are off (trust the workspace to turn them on)`, dataDecl, { property: 'path' }, Codes.untrusted);
       return;
     }
     if (!load.ok) {
       const msg = load.error.startsWith('data file not found') ? `data file not found: ${written} (looked for ${load.path})` : load.error;
-      this.report('error', msg, dataDecl, { property: 'path' }, Codes.dataError);
+      this.report('error', msg, dataDecl, { property: 'path' }, load.refused === 'outside' ? Codes.dataOutsideWorkspace : Codes.dataError);
       return;
     }
     this.data = load.data;
@@ -456,6 +468,7 @@ class FileCheck implements CheckContext {
     this.checkRandomIntercept(m, subject);
     if (!this.data) return;
     this.checkModelData(m, subject);
+    this.safe(() => checkModelRows(this, m));
   }
 
   /** `predict random effects` needs G-side effects, and df whose meaning for the EBLUP t tests is known (SAS: containment, residual). */
@@ -596,7 +609,8 @@ class FileCheck implements CheckContext {
     for (const t of fixed) if (t.length > 1 && t.includes(factor)) for (const v of t) if (v !== factor && !classes.has(v)) partners.add(v);
     for (const cov of partners) {
       if (this.isLet(cov) || !this.data) continue;
-      const values = this.data.rows.map((r) => r[cov]).filter((v): v is number => typeof v === 'number');
+      // the mean over the rows the model is fitted on (its filters, repeated levels, complete cases)
+      const values = modelValues(this.root, this.data, m, cov) ?? [];
       if (values.length < 2) continue;
       const mean = values.reduce((a, b) => a + b, 0) / values.length;
       const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1));

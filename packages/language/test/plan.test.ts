@@ -173,7 +173,8 @@ describe('buildPlan', () => {
   });
 
   it('change (not percent) derivations', async () => {
-    const p = await plan(HEAD + 'let d = change of bdi from visit_label "infusion1"');
+    // with a model: a spec without any model or analysis is an error (nothing-to-run)
+    const p = await plan(HEAD + 'let d = change of bdi from visit_label "infusion1"\nmodel m { outcome d }');
     expect(p.derived).toEqual([{ kind: 'change', name: 'd', variable: 'bdi', by: 'visit_label', baseline: 'infusion1' }]);
   });
 
@@ -210,6 +211,12 @@ describe('buildPlan', () => {
     // SAS KR(FIRSTORDER) and KR(LINEAR): SAS's observed information without the second-derivative term
     expect((await plan(model('df kenward-roger firstorder'))).models[0].spec.kenwardRoger).toEqual({ information: 'observed', firstOrder: true });
     expect((await plan(model('df kenward-roger linear'))).models[0].spec.kenwardRoger).toEqual({ information: 'observed', firstOrder: true });
+  });
+
+  it('maps a fallback chain and a nested subject', async () => {
+    const p = await plan(HEAD + 'model a {\n    outcome bdi\n    repeated visit\n    random subject\n    cov UN else TOEPH else AR(1)\n}\nmodel b {\n    outcome bdi\n    factor sex\n    fixed sex\n    random intercept by patient(sex)\n}');
+    expect(p.models[0].spec.repeated).toEqual({ effect: 'visit', type: 'UN', fallback: ['TOEPH', 'AR1'] });
+    expect(p.models[1].spec.random).toEqual([{ terms: [[]], subject: 'patient(sex)', type: 'VC' }]);
   });
 
   it('maps converge sas / optimum to the stopping rule', async () => {

@@ -34,7 +34,9 @@ function createClient(): LanguageClient {
     run: { module, transport: TransportKind.ipc, options: { env } },
     debug: { module, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6009'] } },
   };
-  const initializationOptions: StudyInitializationOptions = { trusted: isTrusted() };
+  // data outside the workspace folders: only when the user allows it, and never in Restricted Mode
+  const allowOutside = isTrusted() && vscode.workspace.getConfiguration('study').get<boolean>('allowDataOutsideWorkspace', false) === true;
+  const initializationOptions: StudyInitializationOptions = { trusted: isTrusted(), allowDataOutsideWorkspace: allowOutside };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: 'study', scheme: 'file' }, { language: 'study', scheme: 'untitled' }],
     // data files change the diagnostics (columns, levels) and make results stale: tell the server
@@ -42,15 +44,16 @@ function createClient(): LanguageClient {
     initializationOptions,
     outputChannel: output,
     middleware: {
-      // `study.runOnSave` is read by the server (workspace/configuration) when a spec is saved; in Restricted Mode
-      // answer false whatever the user settings say, so the server never runs on save there.
+      // `study.runOnSave` is read by the server (workspace/configuration) when a spec is saved, and
+      // `study.allowDataOutsideWorkspace` when it starts and when the setting changes; in Restricted Mode
+      // answer false for both whatever the user settings say, so the server never runs on save nor reads outside there.
       workspace: {
         configuration: async (params, token, next) => {
           const values = await next(params, token);
           if (isTrusted() || !Array.isArray(values)) return values;
           return params.items.map((item, i) => {
-            if (item.section === 'study.runOnSave') return false;
-            if (item.section === 'study' && values[i] && typeof values[i] === 'object') return { ...values[i], runOnSave: false };
+            if (item.section === 'study.runOnSave' || item.section === 'study.allowDataOutsideWorkspace') return false;
+            if (item.section === 'study' && values[i] && typeof values[i] === 'object') return { ...values[i], runOnSave: false, allowDataOutsideWorkspace: false };
             return values[i];
           });
         },

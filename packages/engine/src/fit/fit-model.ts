@@ -49,6 +49,8 @@ export interface FitResult {
    */
   refinement: IterationRow[];
   converged: boolean;
+  /** why the iterations stopped without converging */
+  failure?: string;
   notes: FitNote[];
   /** subjects as SAS counts them in Dimensions (1 without SUBJECT=) */
   subjects: number;
@@ -163,6 +165,7 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
   const model = new CovarianceModel(design, spec, residualChoice);
   const { X, columns: keptColumns } = fullRankX(design);
   const p = keptColumns.length;
+  checkIdentifiable(design, spec, model, p);
   const layouts = blockLayouts(design, positionOfRow);
   // With R = sigma^2 I and no random effects every row is its own block: a data set without SUBJECT=
   // is then n 1 x 1 blocks, not one n x n block.
@@ -302,6 +305,7 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
     iterations: opt.iterations,
     refinement: opt.refinement,
     converged: opt.converged,
+    ...(opt.failure && !opt.converged ? { failure: opt.failure } : {}),
     notes,
     subjects,
     hessian: toMatrix(ev.hessian as Float64Array, q),
@@ -321,6 +325,46 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
   };
 }
 
+/**
+ * Refuses models the data cannot identify, before fitting them (a fit would "converge" to a singular
+ * covariance matrix and report tests on it):
+ *  - more covariance parameters than residual degrees of freedom;
+ *  - an unstructured R matrix over t positions with t or fewer subjects (in a GROUP=, per group): its
+ *    REML estimate is then singular whatever the data.
+ */
+export function checkIdentifiable(design: Design, spec: ModelSpec, model: CovarianceModel, p: number): void {
+  const residualDf = spec.method === 'REML' ? design.n - p : design.n;
+  if (model.size > residualDf) {
+    throw new DesignError(
+      `the model has ${model.size} covariance parameters but only ${residualDf} ${spec.method === 'REML' ? 'residual degrees of freedom (observations minus fixed-effect parameters)' : 'observations'}: they cannot all be estimated`,
+    );
+  }
+  if (model.structure === 'UN' && spec.repeated) {
+    const t = model.residual.dimension;
+    const groups = model.groupLevels.length > 0 ? model.groupLevels : [''];
+    const counts = groups.map(() => 0);
+    // R-side subjects (a block spanned by a random site holds several), each in its group
+    for (const block of design.subjects) {
+      const seen = new Set<string>();
+      block.rows.forEach((_, a) => {
+        const key = `${block.rGroups?.[a] ?? 0}`;
+        if (seen.has(key)) return;
+        seen.add(key);
+        const g = block.groups?.[a] ?? 0;
+        counts[g] = (counts[g] ?? 0) + 1;
+      });
+    }
+    counts.forEach((count, g) => {
+      if (count <= t) {
+        const where = model.groupLevels.length > 0 ? ` in ${design.group} ${groups[g]}` : '';
+        throw new DesignError(
+          `UN over ${t} positions has ${(t * (t + 1)) / 2} covariance parameters, and ${count} subject${count === 1 ? '' : 's'}${where} cannot identify them (its estimate would be singular whatever the data): it needs more than ${t} subjects with data; use a structure with fewer parameters (TOEP, AR1, CS)`,
+        );
+      }
+    });
+  }
+}
+
 interface StandardisedResponse {
   /** (y - X b) / scale */
   y: Float64Array;
@@ -335,8 +379,12 @@ interface StandardisedResponse {
  * Throws when nothing is left to model: a constant outcome, or as many fixed effects as observations.
  */
 export function standardiseResponse(y: Float64Array, X: Float64Array, p: number, n: number, response: string): StandardisedResponse {
+  // y over its largest magnitude first, so that squares of y ~1e200 do not overflow on the way
+  let ymax = 0;
+  for (let i = 0; i < n; i++) ymax = Math.max(ymax, Math.abs(y[i]));
+  if (!Number.isFinite(ymax)) throw new DesignError(`${response} has a value that is not a finite number`);
   const beta = new Float64Array(p);
-  const e = Float64Array.from(y);
+  const e = Float64Array.from(y, (v) => (ymax > 0 ? v / ymax : 0));
   if (p > 0) {
     const XtX = new Float64Array(p * p);
     for (let i = 0; i < n; i++) {
@@ -364,22 +412,26 @@ export function standardiseResponse(y: Float64Array, X: Float64Array, p: number,
     }
   }
   let sse = 0;
-  let yy = 0;
-  for (let i = 0; i < n; i++) {
-    sse += e[i] * e[i];
-    yy += y[i] * y[i];
-  }
+  for (let i = 0; i < n; i++) sse += e[i] * e[i];
   const df = n > p ? n - p : n;
-  const scale = Math.sqrt(sse / df);
+  const relative = Math.sqrt(sse / df); // residual RMS over max |y|
   // a residual at the rounding level of y is no residual: the fixed effects fit y exactly
-  if (!(scale > 1e-12 * Math.sqrt(yy / n)) || !Number.isFinite(scale)) {
+  if (!(relative > 1e-12)) {
     throw new DesignError(
       n <= p
         ? `${n} observations and ${p} fixed-effect parameters: nothing is left to estimate the covariance from`
         : `the fixed effects fit ${response} exactly (${response} is constant${p > 1 ? ' within the cells of the fixed effects' : ''}): there is no variation left to estimate the covariance parameters from`,
     );
   }
-  return { y: e.map((v) => v / scale), beta, scale };
+  const scale = ymax * relative;
+  // variances are in y's units squared: they must be representable (about 1e-300 .. 1e300)
+  if (!(scale < 1e150 && scale > 1e-150)) {
+    throw new DesignError(
+      `${response} varies on a scale of ${scale.toExponential(1)}: its variance (${(scale * scale).toExponential(1)}) is not representable in double precision; rescale ${response} (e.g. divide it by 1e${Math.round(Math.log10(scale))})`,
+    );
+  }
+  for (let a = 0; a < p; a++) beta[a] *= ymax;
+  return { y: e.map((v) => v / relative), beta, scale };
 }
 
 /** M[k][l] * (u_k u_l)^power for a symmetric matrix: the change of units of a covariance (power 1) or Hessian (-1). */

@@ -102,18 +102,33 @@ export function newtonRaphson(objective: Objective, start: number[], options: Op
   let converged = false;
   let failure: string | undefined;
 
-  // Free parameters: those not held at the variance bound. A parameter at 0 is released when the
-  // gradient of -2l says that increasing it lowers -2l.
-  const freeSet = (e: ObjectiveValue): number[] => {
+  // The active set (SAS's boundary handling): a variance at 0 stays there unless the gradient says
+  // that increasing it lowers -2l AND the Newton step with it free moves it up. Releasing it on the
+  // gradient alone makes a variance whose step points below 0 bounce: freed, stepped back to 0 by a
+  // zero-length step, freed again (nlme's BodyWeight with a random intercept and AR(1) errors did that
+  // for 46 iterations while the other parameters never moved).
+  const activeFree = (e: ObjectiveValue): number[] => {
     const g = e.gradient;
-    const free: number[] = [];
-    for (let k = 0; k < q; k++) {
-      if (atBound[k] && g[k] < 0) atBound[k] = false;
-      if (!atBound[k]) free.push(k);
+    let free = Array.from({ length: q }, (_, k) => k).filter((k) => !atBound[k] || g[k] < 0);
+    for (let pass = 0; pass < q; pass++) {
+      if (!free.some((k) => atBound[k])) break;
+      const curv = curvature(e, q, free);
+      if (!curv) break;
+      const step = solveCholesky(curv.L, free.length, Float64Array.from(free, (k) => g[k]));
+      // the Newton step is -step: a bound parameter stays when -step_k <= 0
+      const stay = new Set(free.filter((k, i) => atBound[k] && !(-step[i] > 0)));
+      if (stay.size === 0) break;
+      free = free.filter((k) => !stay.has(k));
     }
     return free;
   };
+  const freeSet = (e: ObjectiveValue): number[] => {
+    const free = activeFree(e);
+    for (const k of free) atBound[k] = false;
+    return free;
+  };
 
+  let retries = 0;
   for (let it = 1; it <= maxIterations; it++) {
     const free = freeSet(ev);
     if (free.length === 0) {
@@ -144,6 +159,14 @@ export function newtonRaphson(objective: Objective, start: number[], options: Op
         }
       }
     });
+    if (lambdaMax === 0 && hitting >= 0 && retries < q) {
+      // a free variance already at 0 that the step would push below it: hold it and recompute the step
+      atBound[hitting] = true;
+      retries++;
+      it--;
+      continue;
+    }
+    retries = 0;
     let lambda = lambdaMax;
     let accepted: ObjectiveValue | null = null;
     let acceptedX = x;
@@ -214,7 +237,7 @@ export function newtonRaphson(objective: Objective, start: number[], options: Op
 
   /** SAS's relative Hessian criterion g'H^-1 g / |f| over the free parameters, and whether H was the observed Hessian */
   function relativeCriterion(e: ObjectiveValue): { criterion: number | null; observed: boolean } {
-    const free = freeSet(e);
+    const free = activeFree(e);
     if (free.length === 0) return { criterion: 0, observed: true };
     const c = curvature(e, q, free);
     if (!c) return { criterion: null, observed: false };

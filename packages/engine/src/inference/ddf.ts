@@ -13,6 +13,7 @@ import type { Design } from '../design-types.js';
 import type { CovarianceType, DfMethod, Term } from '../model-spec.js';
 import { matrixColumns, rankContributions, rankOfColumns } from './linear-algebra.js';
 import { termContains } from './type3.js';
+import { subjectVariables } from '../design.js';
 
 export interface DenominatorDf {
   method: DfMethod;
@@ -89,9 +90,12 @@ export interface ContainmentDf {
   termDf: number[];
 }
 
-/** A random term's effect as a variable list, with its SUBJECT= variable (RANDOM a / SUBJECT=s is a*s). */
+/**
+ * A random term's effect as a variable list, with its SUBJECT= variables (RANDOM a / SUBJECT=s is a*s;
+ * SUBJECT=Rat(Diet) is Rat*Diet, so it contains Diet).
+ */
 function randomEffectVariables(term: Term, subject: string | undefined): Term {
-  return subject ? [...term, subject] : [...term];
+  return subject ? [...term, ...subjectVariables(subject)] : [...term];
 }
 
 /**

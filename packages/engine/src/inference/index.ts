@@ -61,7 +61,7 @@ export function fixedEffectsInference(
     row.numdf > 0 && row.F !== null ? { ...row, chisq: row.numdf * row.F, p_chisq: chiSquareUpper(row.numdf * row.F, row.numdf) } : row,
   );
   for (const row of type3) {
-    if (row.numdf === 0) notes.push({ severity: 'info', message: `NOTE: ${row.effect} is confounded with other effects of the model (its columns are all aliased): 0 numerator df, no Type 3 test.` });
+    if (row.numdf === 0) notes.push({ severity: 'info', message: `${row.effect} has no estimable Type 3 hypothesis (it is confounded with other effects of the model): 0 numerator df, no test, as SAS prints it` });
   }
   if (options.fScale) {
     const scale = options.fScale;

@@ -77,22 +77,26 @@ function modelTables(m: ModelReport): ReportTable[] {
     out.push(t('iterations', 'Iteration History', [R('Iteration'), R('Evaluations'), R(info.estimationMethod === 'ML' ? '-2 Log Like' : '-2 Res Log Like'), R('Criterion')],
       m.iterations.map((it) => [String(it.iteration), String(it.evaluations), it.minus2ll.toFixed(8), it.criterion === null ? '' : it.criterion.toExponential(8)])));
   }
+  if (m.fallbacks && m.fallbacks.length > 0) {
+    out.push(t('fallbacks', 'Covariance Structure Fallbacks', [L('Structure'), L('Converged'), L('Used'), L('Why abandoned')],
+      m.fallbacks.map((f) => [f.structure, f.converged ? 'yes' : 'no', f.used ? '*' : '', f.reason ?? ''])));
+  }
   if (m.candidates.length > 0) {
     out.push(t('selection', 'Covariance Structure Selection', [L('Structure'), R('Parms'), R('-2 Res LL'), R('AIC'), R('AICC'), R('BIC'), L('Chosen')],
       m.candidates.map((c) => [c.structure, String(c.q), fmtFit(c.minus2ll), fmtFit(c.aic), fmtFit(c.aicc), fmtFit(c.bic), c.chosen ? '*' : c.converged ? '' : 'did not converge'])));
   }
   const grouped = m.covparms.some((c) => c.group);
   const alphaText = (m.info.alpha ?? 0.05).toString();
-  out.push(t('covparms', 'Covariance Parameter Estimates', [L('Cov Parm'), L('Subject'), ...(grouped ? [L('Group')] : []), R('Estimate'), R('Standard Error'), R('Z Value'), R('Pr > Z'), R('Alpha'), R('Lower'), R('Upper')],
+  out.push(t('covparms', m.converged ? 'Covariance Parameter Estimates' : 'Covariance Parameter Values At Last Iteration (did not converge)', [L('Cov Parm'), L('Subject'), ...(grouped ? [L('Group')] : []), R('Estimate'), R('Standard Error'), R('Z Value'), R('Pr > Z'), R('Alpha'), R('Lower'), R('Upper')],
     m.covparms.map((c) => [c.name, c.subject ?? '', ...(grouped ? [c.group ?? ''] : []), fmtEstimate(c.estimate), fmtEstimate(c.se), fmtStat(c.z ?? null), fmtP(c.p ?? null),
       c.lower == null ? '' : alphaText, fmtEstimate(c.lower ?? null), fmtEstimate(c.upper ?? null)])));
-  out.push(t('fit', 'Fit Statistics', [L('Statistic'), R('Value')], [
+  if (m.converged) out.push(t('fit', 'Fit Statistics', [L('Statistic'), R('Value')], [
     [info.estimationMethod === 'ML' ? '-2 Log Likelihood' : '-2 Res Log Likelihood', fmtFit(m.minus2ll)],
     ['AIC (Smaller is Better)', fmtFit(m.aic)],
     ['AICC (Smaller is Better)', fmtFit(m.aicc)],
     ['BIC (Smaller is Better)', fmtFit(m.bic)],
   ]));
-  out.push(t('solution', 'Solution for Fixed Effects', [L('Effect'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|'), R('Alpha'), R('Lower'), R('Upper')],
+  if (m.fixed.length > 0) out.push(t('solution', 'Solution for Fixed Effects', [L('Effect'), R('Estimate'), R('Standard Error'), R('DF'), R('t Value'), R('Pr > |t|'), R('Alpha'), R('Lower'), R('Upper')],
     m.fixed.map((f) => [f.term, fmtEstimate(f.estimate), fmtEstimate(f.se), fmtDf(f.df), fmtStat(f.t), fmtP(f.p), f.lower == null ? '' : alphaText, fmtEstimate(f.lower ?? null), fmtEstimate(f.upper ?? null)])));
   if (m.randomSolution && m.randomSolution.length > 0) {
     const rs = m.randomSolution;

@@ -62,6 +62,7 @@ export type StudyKeywordNames =
     | "drop"
     | "each"
     | "effects"
+    | "else"
     | "estimate"
     | "exclude"
     | "factor"
@@ -335,18 +336,21 @@ export function isCovariateStmt(item: unknown): item is CovariateStmt {
 }
 
 /**
+ * `cov UN else TOEPH else CS`: an analysis plan's fallback chain, the first structure that converges is used.
  * `cov UN`: a fixed R-side covariance structure (VC, CS, AR1, UN, CSH, ARH1, TOEP, TOEPH, ANTE1,
  * SP(POW|EXP|GAU)(coordinates)); `group ARMCD`: one set of its parameters per arm (SAS GROUP=).
  */
 export interface CovStmt extends langium.AstNode {
     readonly $container: ModelBlock | SensitivityBlock;
     readonly $type: 'CovStmt';
+    fallbacks: Array<CovType>;
     group?: ColumnRef;
     type: CovType;
 }
 
 export const CovStmt = {
     $type: 'CovStmt',
+    fallbacks: 'fallbacks',
     group: 'group',
     type: 'type'
 } as const;
@@ -689,10 +693,10 @@ export function isName(item: unknown): item is Name {
     return isNameButSubject(item) || item === 'subject';
 }
 
-export type NameButSubject = 'add' | 'alpha' | 'analysis' | 'centered' | 'centred' | 'change' | 'compare' | 'converge' | 'correlate' | 'cov' | 'covariate' | 'data' | 'df' | 'drop' | 'effects' | 'estimate' | 'exclude' | 'factor' | 'firstorder' | 'fixed' | 'group' | 'let' | 'linear' | 'method' | 'model' | 'observed' | 'optimum' | 'outcome' | 'paired' | 'percent' | 'predict' | 'random' | 'ref' | 'repeated' | 'sas' | 'select' | 'sensitivity' | 'study' | 'test' | 'type' | 'where' | string;
+export type NameButSubject = 'add' | 'alpha' | 'analysis' | 'centered' | 'centred' | 'change' | 'compare' | 'converge' | 'correlate' | 'cov' | 'covariate' | 'data' | 'df' | 'drop' | 'effects' | 'else' | 'estimate' | 'exclude' | 'factor' | 'firstorder' | 'fixed' | 'group' | 'let' | 'linear' | 'method' | 'model' | 'observed' | 'optimum' | 'outcome' | 'paired' | 'percent' | 'predict' | 'random' | 'ref' | 'repeated' | 'sas' | 'select' | 'sensitivity' | 'study' | 'test' | 'type' | 'where' | string;
 
 export function isNameButSubject(item: unknown): item is NameButSubject {
-    return item === 'data' || item === 'study' || item === 'test' || item === 'change' || item === 'percent' || item === 'method' || item === 'type' || item === 'model' || item === 'analysis' || item === 'outcome' || item === 'factor' || item === 'covariate' || item === 'random' || item === 'fixed' || item === 'estimate' || item === 'compare' || item === 'select' || item === 'cov' || item === 'df' || item === 'let' || item === 'where' || item === 'exclude' || item === 'paired' || item === 'correlate' || item === 'add' || item === 'drop' || item === 'sensitivity' || item === 'repeated' || item === 'observed' || item === 'firstorder' || item === 'linear' || item === 'centred' || item === 'centered' || item === 'predict' || item === 'effects' || item === 'group' || item === 'ref' || item === 'alpha' || item === 'converge' || item === 'sas' || item === 'optimum' || (typeof item === 'string' && (/[_a-zA-Z][\w]*/.test(item)));
+    return item === 'data' || item === 'study' || item === 'test' || item === 'change' || item === 'percent' || item === 'method' || item === 'type' || item === 'model' || item === 'analysis' || item === 'outcome' || item === 'factor' || item === 'covariate' || item === 'random' || item === 'fixed' || item === 'estimate' || item === 'compare' || item === 'select' || item === 'cov' || item === 'df' || item === 'let' || item === 'where' || item === 'exclude' || item === 'paired' || item === 'correlate' || item === 'add' || item === 'drop' || item === 'sensitivity' || item === 'repeated' || item === 'observed' || item === 'firstorder' || item === 'linear' || item === 'centred' || item === 'centered' || item === 'predict' || item === 'effects' || item === 'group' || item === 'ref' || item === 'alpha' || item === 'converge' || item === 'sas' || item === 'optimum' || item === 'else' || (typeof item === 'string' && (/[_a-zA-Z][\w]*/.test(item)));
 }
 
 export interface NotExpr extends langium.AstNode {
@@ -788,7 +792,8 @@ export function isRandomEffect(item: unknown): item is RandomEffect {
 
 /**
  * `random subject` (the subject of the R-side structure, no G-side effect), or G-side effects:
- * `random intercept, slope week by patient type UN`, `random Block, A*Block`.
+ * `random intercept, slope week by patient type UN`, `random Block, A*Block`; a subject nested in
+ * other variables: `random intercept by Rat(Diet)` (SAS SUBJECT=Rat(Diet)).
  */
 export interface RandomStmt extends langium.AstNode {
     readonly $container: AddStmt | ModelBlock | SensitivityBlock;
@@ -797,6 +802,7 @@ export interface RandomStmt extends langium.AstNode {
     subject?: ColumnRef;
     subjectOnly: boolean;
     type?: CovType;
+    within: Array<ColumnRef>;
 }
 
 export const RandomStmt = {
@@ -804,7 +810,8 @@ export const RandomStmt = {
     effects: 'effects',
     subject: 'subject',
     subjectOnly: 'subjectOnly',
-    type: 'type'
+    type: 'type',
+    within: 'within'
 } as const;
 
 export function isRandomStmt(item: unknown): item is RandomStmt {
@@ -1199,6 +1206,10 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
         CovStmt: {
             name: CovStmt.$type,
             properties: {
+                fallbacks: {
+                    name: CovStmt.fallbacks,
+                    defaultValue: []
+                },
                 group: {
                     name: CovStmt.group
                 },
@@ -1520,6 +1531,10 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
                 },
                 type: {
                     name: RandomStmt.type
+                },
+                within: {
+                    name: RandomStmt.within,
+                    defaultValue: []
                 }
             },
             superTypes: [ModelStatement.$type, SensitivityStatement.$type]

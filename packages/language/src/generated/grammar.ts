@@ -1593,6 +1593,55 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                           },
                           "arguments": []
                         }
+                      },
+                      {
+                        "$type": "Group",
+                        "elements": [
+                          {
+                            "$type": "Keyword",
+                            "value": "("
+                          },
+                          {
+                            "$type": "Assignment",
+                            "feature": "within",
+                            "operator": "+=",
+                            "terminal": {
+                              "$type": "RuleCall",
+                              "rule": {
+                                "$ref": "#/rules@52"
+                              },
+                              "arguments": []
+                            }
+                          },
+                          {
+                            "$type": "Group",
+                            "elements": [
+                              {
+                                "$type": "Keyword",
+                                "value": ",",
+                                "cardinality": "?"
+                              },
+                              {
+                                "$type": "Assignment",
+                                "feature": "within",
+                                "operator": "+=",
+                                "terminal": {
+                                  "$type": "RuleCall",
+                                  "rule": {
+                                    "$ref": "#/rules@52"
+                                  },
+                                  "arguments": []
+                                }
+                              }
+                            ],
+                            "cardinality": "*"
+                          },
+                          {
+                            "$type": "Keyword",
+                            "value": ")"
+                          }
+                        ],
+                        "cardinality": "?"
                       }
                     ],
                     "cardinality": "?"
@@ -1633,7 +1682,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
       "entry": false,
       "fragment": false,
       "parameters": [],
-      "$comment": "/**\\n * \`random subject\` (the subject of the R-side structure, no G-side effect), or G-side effects:\\n * \`random intercept, slope week by patient type UN\`, \`random Block, A*Block\`.\\n */"
+      "$comment": "/**\\n * \`random subject\` (the subject of the R-side structure, no G-side effect), or G-side effects:\\n * \`random intercept, slope week by patient type UN\`, \`random Block, A*Block\`; a subject nested in\\n * other variables: \`random intercept by Rat(Diet)\` (SAS SUBJECT=Rat(Diet)).\\n */"
     },
     {
       "$type": "ParserRule",
@@ -1849,6 +1898,28 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "elements": [
               {
                 "$type": "Keyword",
+                "value": "else"
+              },
+              {
+                "$type": "Assignment",
+                "feature": "fallbacks",
+                "operator": "+=",
+                "terminal": {
+                  "$type": "RuleCall",
+                  "rule": {
+                    "$ref": "#/rules@31"
+                  },
+                  "arguments": []
+                }
+              }
+            ],
+            "cardinality": "*"
+          },
+          {
+            "$type": "Group",
+            "elements": [
+              {
+                "$type": "Keyword",
                 "value": "group"
               },
               {
@@ -1876,7 +1947,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
       "entry": false,
       "fragment": false,
       "parameters": [],
-      "$comment": "/**\\n * \`cov UN\`: a fixed R-side covariance structure (VC, CS, AR1, UN, CSH, ARH1, TOEP, TOEPH, ANTE1,\\n * SP(POW|EXP|GAU)(coordinates)); \`group ARMCD\`: one set of its parameters per arm (SAS GROUP=).\\n */"
+      "$comment": "/**\\n * \`cov UN else TOEPH else CS\`: an analysis plan's fallback chain, the first structure that converges is used.\\n * \`cov UN\`: a fixed R-side covariance structure (VC, CS, AR1, UN, CSH, ARH1, TOEP, TOEPH, ANTE1,\\n * SP(POW|EXP|GAU)(coordinates)); \`group ARMCD\`: one set of its parameters per arm (SAS GROUP=).\\n */"
     },
     {
       "$type": "ParserRule",
@@ -3675,6 +3746,10 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "Keyword",
             "value": "optimum"
+          },
+          {
+            "$type": "Keyword",
+            "value": "else"
           }
         ]
       },

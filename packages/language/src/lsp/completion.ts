@@ -3,7 +3,7 @@ import { AstUtils, GrammarAST, type MaybePromise } from 'langium';
 import { DefaultCompletionProvider, type CompletionAcceptor, type CompletionContext, type NextFeature } from 'langium/lsp';
 import { CompletionItemKind, InsertTextFormat } from 'vscode-languageserver';
 import { isStudyFile, type StudyFile } from '../generated/ast.js';
-import { loadData, resolveDataPath } from '../data-cache.js';
+import { loadSpecData } from '../data-cache.js';
 import { COVARIANCE_LABELS, COVARIANCE_TYPES, isSpatial, SPATIAL_KINDS, studyInfo, unquote } from '../semantics.js';
 import { COVARIANCE_DOCS } from '../keyword-docs.js';
 
@@ -46,7 +46,7 @@ export class StudyCompletionProvider extends DefaultCompletionProvider {
     if (!isStudyFile(root)) return;
     const info = studyInfo(root as StudyFile);
     if (info.data?.path) {
-      const load = loadData(resolveDataPath(context.document.uri, unquote(info.data.path)));
+      const load = loadSpecData(context.document.uri, unquote(info.data.path));
       if (load.ok) {
         for (const c of load.data.columns) {
           const levels = c.distinct.length <= 10 ? `: ${c.distinct.join(', ')}` : `, ${c.distinct.length} distinct values`;

@@ -5,7 +5,7 @@ import type { Hover, HoverParams } from 'vscode-languageserver';
 import { isColumnRef, isCovType, isModelBlock, isSensitivityBlock, isStudyFile, type StudyFile } from '../generated/ast.js';
 import { COVARIANCE_DOCS, KEYWORD_DOCS } from '../keyword-docs.js';
 import { covarianceTypeOf, describeModel, effectiveModel, effectiveSensitivity, studyInfo, unquote } from '../semantics.js';
-import { loadData, resolveDataPath } from '../data-cache.js';
+import { loadSpecData } from '../data-cache.js';
 
 const md = (value: string): Hover => ({ contents: { kind: 'markdown', value } });
 
@@ -42,7 +42,7 @@ export class StudyHoverProvider extends MultilineCommentHoverProvider {
         const let_ = info.lets.find((l) => l.name === node.column);
         if (let_) return md(`\`${node.column}\` — derived: ${let_.$cstNode?.text.replace(/\s+/g, ' ').replace(/^let\s+/, '')}`);
         if (info.data?.path) {
-          const load = loadData(resolveDataPath(document.uri, unquote(info.data.path)));
+          const load = loadSpecData(document.uri, unquote(info.data.path));
           const c = load.ok ? load.data.columns.find((x) => x.name === node.column) : undefined;
           if (c) {
             const lv = c.distinct.length <= 12 ? `levels ${c.distinct.join(', ')}` : `${c.distinct.length} distinct values`;

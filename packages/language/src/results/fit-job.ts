@@ -7,6 +7,7 @@
 import type { ModelFailure, StudyReport } from '@study/engine';
 import type { StudyDiagnostic } from '../check.js';
 import { runStudyText } from '../run.js';
+import { configureDataAccess, type DataAccessOptions } from '../validation/data-access.js';
 
 export interface FitRequest {
   /** the spec's text (the editor's, possibly unsaved) */
@@ -15,6 +16,8 @@ export interface FitRequest {
   path: string;
   /** run only this model (or sensitivity variant) and no analyses; undefined: everything */
   model?: string;
+  /** the server's data-access policy (workspace folders, data outside allowed): a worker thread has its own copy of the module state */
+  access?: DataAccessOptions;
 }
 
 export interface FitOutcome {
@@ -30,6 +33,7 @@ export interface FitOutcome {
 
 /** The run as the editor needs it: the pipeline's result with the fit notes as diagnostics. */
 export async function runFitJob(request: FitRequest): Promise<FitOutcome> {
+  if (request.access) configureDataAccess(request.access);
   const run = await runStudyText(request.text, request.path, { fitNotes: true, ...(request.model !== undefined ? { model: request.model } : {}) });
   return {
     ...(run.report ? { report: run.report } : {}),

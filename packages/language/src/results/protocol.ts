@@ -14,6 +14,15 @@ export interface StudyDiagnostic {
   endColumn: number;
   /** diagnostic code (see docs/language.md), when there is one */
   code?: string;
+  /** a diagnostic about a place in the data file: the file (absolute path), its 1-based line and character column */
+  dataLocation?: DataLocation;
+}
+
+/** A position in a data file: 1-based line, 1-based character column where the field starts. */
+export interface DataLocation {
+  file: string;
+  line: number;
+  column: number;
 }
 
 /** `study/run` parameters. */
@@ -50,6 +59,11 @@ export interface ResultsChangedParams {
 export interface StudyInitializationOptions {
   /** false in an untrusted workspace: the server reads no data files and runs nothing (syntax checks only) */
   trusted: boolean;
+  /**
+   * true: data files outside the workspace folders may be read (`study.allowDataOutsideWorkspace`,
+   * default false); the server also reads the setting with workspace/configuration
+   */
+  allowDataOutsideWorkspace?: boolean;
 }
 
 export const StudyRequests = {

@@ -13,6 +13,8 @@ import { ResponseError, WorkDoneProgress, type CancellationToken, type Connectio
 import { dataFileStamp, type StudyReport } from '@study/engine';
 import { FitCancelled, FitRunner, type FitRunnerOptions } from './fit-runner.js';
 import type { FitOutcome } from './fit-job.js';
+import { dataAccessAllowed, documentFolder } from '../data-cache.js';
+import { checkDataAccess, dataAccessOptions } from '../validation/data-access.js';
 
 export { StudyRequests, type RunParams, type RunResponse, type ResultsChangedParams } from './protocol.js';
 import { StudyRequests, type ResultsChangedParams, type RunParams, type RunResponse, type StudyDiagnostic } from './protocol.js';
@@ -36,12 +38,17 @@ export interface StoredResult {
 
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
-/** Content hashes of data files, recomputed only when the file's stamp (mtime, size) changes. */
+/**
+ * Content hashes of data files, recomputed only when the file's stamp (mtime, size) changes. A file is
+ * hashed only when the spec (`specUri`) may read it (validation/data-access.ts): a regular file in the
+ * workspace, under the size limit.
+ */
 class DataHashes {
   private readonly known = new Map<string, { stamp: string; hash: string }>();
 
-  hash(file: string | undefined): string | undefined {
-    if (!file) return undefined;
+  hash(file: string | undefined, specUri: string): string | undefined {
+    if (!file || !dataAccessAllowed()) return undefined;
+    if (!checkDataAccess(file, documentFolder(specUri)).ok) return undefined;
     const stamp = dataFileStamp(file);
     if (stamp === undefined) return undefined;
     const hit = this.known.get(file);
@@ -109,7 +116,7 @@ export class StudyResults {
     if (!r) return false;
     const text = currentText ?? this.currentText(uri);
     if (text !== undefined && text !== r.text) return true;
-    return r.dataPath !== undefined && this.hashes.hash(r.dataPath) !== r.dataHash;
+    return r.dataPath !== undefined && this.hashes.hash(r.dataPath, r.uri) !== r.dataHash;
   }
 
   /** `study/results`. */
@@ -132,12 +139,13 @@ export class StudyResults {
       // a cached run is reused only while that file still has the content it had.
       const key = `${sha(source.text)}|${params.model ?? '*'}`;
       let entry = this.cache.get(key);
-      if (entry?.outcome.dataPath !== undefined && this.hashes.hash(entry.outcome.dataPath) !== entry.dataHash) entry = undefined;
+      if (entry?.outcome.dataPath !== undefined && this.hashes.hash(entry.outcome.dataPath, uri) !== entry.dataHash) entry = undefined;
       const cached = entry !== undefined;
       if (!entry) {
         progress.report('fitting');
-        const outcome = await this.runner.run(uri, { text: source.text, path: file, ...(params.model !== undefined ? { model: params.model } : {}) }, token);
-        entry = { outcome, ...(outcome.dataPath !== undefined ? { dataHash: this.hashes.hash(outcome.dataPath) } : {}) };
+        const request = { text: source.text, path: file, access: dataAccessOptions(), ...(params.model !== undefined ? { model: params.model } : {}) };
+        const outcome = await this.runner.run(uri, request, token);
+        entry = { outcome, ...(outcome.dataPath !== undefined ? { dataHash: this.hashes.hash(outcome.dataPath, uri) } : {}) };
         if (outcome.report) this.remember(key, entry);
       }
       const { outcome, dataHash } = entry;

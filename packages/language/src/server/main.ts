@@ -14,6 +14,7 @@ import { createConnection, ProposedFeatures } from 'vscode-languageserver/node.j
 import { createStudyServices, StudyDocumentUpdateHandler } from '../study-module.js';
 import { StudyRequests, type RunParams } from '../results/results-service.js';
 import { allowDataAccess, dataAccessAllowed } from '../data-cache.js';
+import { ALLOW_HINTS, configureDataAccess, dataAccessOptions } from '../validation/data-access.js';
 
 const connection = createConnection(ProposedFeatures.all);
 const { shared, Study } = createStudyServices({ connection, ...NodeFileSystem });
@@ -38,8 +39,26 @@ results.attach(connection, {
 // Workspace trust: the client says `initializationOptions: { trusted: false }` in Restricted Mode. Then the
 // server edits and checks syntax, but reads no data file and runs nothing.
 shared.lsp.LanguageServer.onInitialize((params) => {
-  const options = params.initializationOptions as { trusted?: unknown } | undefined;
+  const options = params.initializationOptions as { trusted?: unknown; allowDataOutsideWorkspace?: unknown } | undefined;
   allowDataAccess(options?.trusted !== false);
+  // Data files are read from the workspace folders only (validation/data-access.ts); without folders,
+  // from each spec's own folder tree. `study.allowDataOutsideWorkspace` (here or in the configuration) lifts it.
+  const folders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+  const roots = folders.map((u) => URI.parse(u)).filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+  configureDataAccess({ roots, allowOutside: options?.allowDataOutsideWorkspace === true, allowHint: ALLOW_HINTS.server });
+});
+
+/** `study.allowDataOutsideWorkspace` from the client's configuration: when it changes the policy, every document is checked again. */
+function applyAllowSetting(value: unknown): void {
+  if (typeof value !== 'boolean' || value === dataAccessOptions().allowOutside) return;
+  configureDataAccess({ allowOutside: value });
+  const uris = shared.workspace.LangiumDocuments.all.map((d) => d.uri).toArray();
+  const lock = shared.workspace.WorkspaceLock;
+  void lock.write((token) => shared.workspace.DocumentBuilder.update(uris, [], token)).catch(() => undefined);
+}
+shared.workspace.ConfigurationProvider.onConfigurationSectionUpdate((update) => {
+  if (update.section !== 'study' || !update.configuration || typeof update.configuration !== 'object') return;
+  applyAllowSetting((update.configuration as { allowDataOutsideWorkspace?: unknown }).allowDataOutsideWorkspace);
 });
 
 const UNTRUSTED = 'the workspace is not trusted: Study runs nothing and reads no data in Restricted Mode';
@@ -93,6 +112,7 @@ shared.workspace.DocumentBuilder.onBuildPhase(DocumentState.Validated, (docs) =>
 });
 
 shared.lsp.LanguageServer.onInitialized(() => {
+  void shared.workspace.ConfigurationProvider.getConfiguration('study', 'allowDataOutsideWorkspace').then(applyAllowSetting, () => undefined);
   const worker = results.runnerMode === 'worker' ? ` (${Study.results.StudyResults.workerPath})` : '';
   connection.console.log(`study: fits run ${results.runnerMode === 'worker' ? 'in a worker thread' : 'in the server thread'}${worker}`);
 });

@@ -43,9 +43,9 @@ const FIRST_ORDER_NAMES = ['AR', 'ARH', 'ANTE'];
 /** SAS's names in messages about order: AR(1) rather than AR1. */
 const ORDER_LABEL: Partial<Record<CovarianceType, string>> = { AR1: 'AR(1)', ARH1: 'ARH(1)', ANTE1: 'ANTE(1)', TOEP: 'TOEP', TOEPH: 'TOEPH' };
 
-/** The R-side structures a model names (`cov`, or every `select cov` candidate). */
+/** The R-side structures a model names (`cov` with its fallbacks, or every `select cov` candidate). */
 function rSideTypes(m: EffectiveModel): CovType[] {
-  if (m.cov?.type) return [m.cov.type];
+  if (m.cov?.type) return [m.cov.type, ...(m.cov.fallbacks ?? [])];
   return m.select?.candidates ?? [];
 }
 
