@@ -5,7 +5,8 @@ import { runStudyFile } from '@study/language';
 
 const file = process.argv[2];
 const t0 = performance.now();
-const result = await runStudyFile(file);
+// as `study run` without --out: no figures (they are computed only for the results panel and an HTML report)
+const result = await runStudyFile(file, { figures: false });
 const seconds = (performance.now() - t0) / 1000;
 const errors = result.diagnostics.filter((d) => d.severity === 'error');
 if (!result.report || errors.length > 0) {

@@ -3,7 +3,7 @@
 // into several missingness patterns, as in real studies). Seeded: the same N gives the same file.
 import { writeFileSync } from 'node:fs';
 
-function mulberry32(seed) {
+export function mulberry32(seed) {
   return () => {
     seed |= 0;
     seed = (seed + 0x6d2b79f5) | 0;
@@ -31,11 +31,15 @@ function cholesky(a) {
   return l;
 }
 
+/** the Cholesky factor of the simulated within-subject (unstructured) covariance */
+export function withinSubjectCholesky() {
+  return cholesky(SD.map((si, i) => SD.map((sj, j) => si * sj * corr(i, j))));
+}
+
 export function simulate(n, file, seed = 20261127) {
   const rand = mulberry32(seed + n);
   const normal = () => Math.sqrt(-2 * Math.log(rand() + 1e-300)) * Math.cos(2 * Math.PI * rand());
-  const cov = SD.map((si, i) => SD.map((sj, j) => si * sj * corr(i, j)));
-  const L = cholesky(cov);
+  const L = withinSubjectCholesky();
   const lines = ['subject,visit,age,y'];
   for (let s = 1; s <= n; s++) {
     const age = Math.round(25 + 50 * rand());

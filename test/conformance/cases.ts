@@ -33,6 +33,8 @@ export interface CaseConfig {
   sasPath?: boolean;
   /** the reference (SAS) stopped short of the optimum: the case's R optimum file, relative to the case folder */
   optimumFile?: string;
+  /** descriptive statistics only (`describe` blocks): no model to fit, nothing for the unit-invariance suite to refit */
+  descriptivesOnly?: boolean;
 }
 
 /**
@@ -103,6 +105,9 @@ export const CASES: CaseConfig[] = [
     // coefficients are different parameters (the engine tests compare them after re-coding)
     skip: { fixed: 'R treatment coding (Diet 1 reference) vs SAS GLM coding (Diet 4 aliased)' },
   })),
+  // the cohort's descriptive statistics (`describe`: Table 1, Fig. 1A) against base R
+  { id: 'r-ketamine-table1', descriptivesOnly: true },
+  { id: 'r-fev-table1', descriptivesOnly: true },
   ...SAS_FEV,
 ];
 

@@ -228,7 +228,7 @@ const seen = new Set<string>();
 describe('unit invariance: every conformance case refitted in other units', () => {
   for (const c of CASES) {
     const id = `${c.id}${c.spec ? ` ${c.spec}` : ''}`;
-    if (seen.has(id)) continue;
+    if (seen.has(id) || c.descriptivesOnly) continue;
     seen.add(id);
     it(id, async () => {
       const { plan, rows, read } = await prepare(c);
@@ -245,6 +245,8 @@ describe('unit invariance: every conformance case refitted in other units', () =
       ];
       const failures: string[] = [];
       for (const t of transforms) {
+        // yield between fits: a worker that never yields for a minute loses vitest's RPC (onTaskUpdate)
+        await new Promise((resolve) => setImmediate(resolve));
         const m = runModel(transformRows(rows, planned, t), planned, read);
         const d = new Deviations();
         compareReports(base, m, t, planned.spec, d);

@@ -86,6 +86,27 @@ async function palette(page, command) {
       throw new Error('results panel with "Type 3 Tests of Fixed Effects" did not appear; notifications: ' + JSON.stringify(toasts));
     }
     check('results panel shows "Type 3 Tests of Fixed Effects"', true);
+    // ---- the sensitivity summary (issue 12): the first thing the panel shows for a spec with sensitivity blocks ----
+    const firstTable = await frame.locator('section.table h3').first().innerText();
+    const firstSection = await frame.locator('#root > section:not(.diags), #root > div#tables').first().getAttribute('id').catch(() => null);
+    check('the sensitivity summary is the first thing the panel shows', firstSection === 'sensitivity' && firstTable.startsWith('Sensitivity Analyses of trajectory'), `first section #${firstSection}, first table "${firstTable}"`);
+    const summaryRows = await frame.locator('#sensitivity section.table', { hasText: 'Changed' }).locator('tbody tr').allInnerTexts();
+    check('the summary has the model and its three variants side by side, changes marked',
+      summaryRows.some((r) => /^age\b/.test(r) && /\*/.test(r)) && (await frame.locator('#sensitivity section.table').first().innerText()).includes('full_dose'), `${summaryRows.length} rows`);
+    const forest = await frame.locator('#sensitivity figure[data-kind="forest"]').count();
+    const drawnForest = await frame.locator('#sensitivity figure[data-kind="forest"] svg').count();
+    check('the forest plot of the estimates follows the summary', forest === 1 && drawnForest > 0, `${forest} forest figure, ${drawnForest} svg`);
+    await page.locator('.tabs-container .tab', { hasText: 'Study Results' }).first().click();
+    await palette(page, 'View: Toggle Maximize Editor Group').catch((e) => log('could not maximize:', e.message));
+    await page.setViewportSize({ width: 1600, height: 1400 });
+    await page.waitForTimeout(800);
+    await frame.locator('#sensitivity').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(OUT, 'sensitivity.png') });
+    log('screenshot sensitivity.png');
+    await page.setViewportSize({ width: 1600, height: 1000 });
+    await palette(page, 'View: Toggle Maximize Editor Group').catch(() => {});
+    await page.waitForTimeout(500);
     const type3 = frame.locator('section.table', { has: frame.locator('h3', { hasText: 'Type 3 Tests of Fixed Effects' }) }).first();
     const vxa = type3.locator('tbody tr', { hasText: 'visit*age' }).first();
     const cells = await vxa.locator('td').allInnerTexts();

@@ -3,7 +3,7 @@
 # runs on Node 20) from npm, driven by playwright-core with Debian's Chromium (adapted from
 # /work/shared/recipes/real-clients/part1-code-server.sh). Opens a temp copy of examples/ketamine, runs
 # "Study: Run Analysis" from the command palette, checks the Results panel (Type 3 table, figures), the hover on
-# `age`, and saves docs/screenshots/{results-panel,figures,hover}.png.
+# `age`, and saves docs/screenshots/{results-panel,sensitivity,figures,hover}.png.
 # Env: PHASES ("trusted untrusted"), VSIX (default packages/vscode/study-vscode.vsix), STUDY_E2E_CACHE (code-server install, reused;
 # default /tmp/study-e2e-cache), WORK, PORT (18123), SKIP_APT=1, SCREENSHOTS (default test-output/screenshots; SCREENSHOTS=docs/screenshots refreshes the committed ones).
 # Exit 0 = PASS.

@@ -6,10 +6,14 @@ import { parseArgs } from 'node:util';
 import { realpathSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { StudyDiagnostic } from '@study/language';
+import { ardText, cliVersion, exportCommand, EXPORT_USAGE, verifyCommand, VERIFY_USAGE } from './commands.js';
 
-// The language and the engine are loaded on first use, so `study --help` answers at once.
+// The language and the engine are loaded on first use, so `study --help` answers at once; the HTML report
+// (Observable Plot and a DOM for the figures) only when a report is written (the bundle, scripts/bundle.mjs,
+// leaves it out of the engine and puts it in a chunk of its own).
 const language = () => import('@study/language');
 const engine = () => import('@study/engine');
+const html = () => import('@study/engine/html');
 
 const USAGE = `Usage: study <command> [options]
 
@@ -17,6 +21,11 @@ Commands:
   check FILE...              check analysis specs against their data; exit 1 on errors
   run FILE [--json] [--out report.html]
                              fit the models and run the analyses of a spec, print the report
+  run --ard FILE [--out ard.csv]
+                             the results as CDISC Analysis Results Data, one row per statistic
+  export sas|r FILE [--out f.sas|f.R]
+                             the spec as a runnable SAS program or R script
+  verify REPORT.json         re-run the spec of a JSON report and say whether every number is reproduced
 
 A spec reads its data file only from its own folder and the folders below it; check and run take
 --allow-outside-workspace to read a data file elsewhere.
@@ -37,10 +46,12 @@ Prints one line per error or warning:  file:line:col: severity: message
 Exit status: 0 when no file has errors, 1 when any has, 2 on usage errors.
 `;
 
-const RUN_USAGE = `Usage: study run FILE [--json] [--out FILE.html] [--allow-outside-workspace]
+const RUN_USAGE = `Usage: study run FILE [--json | --ard] [--out FILE] [--allow-outside-workspace]
 
 Runs every model and analysis of the spec and prints the report (tables laid out as in SAS PROC MIXED).
   --json                     print the report as JSON (field names as in docs/report-json.md)
+  --ard                      print the results as CDISC Analysis Results Data (docs/ard.md): CSV, one row
+                             per statistic; with --out, write it there instead (JSON when FILE ends in .json)
   --out FILE                 also write a self-contained HTML report to FILE (never over the spec, its data
                              file or a directory)
   --allow-outside-workspace  read a data file outside the spec's folder tree
@@ -121,7 +132,7 @@ async function check(files: string[], verbose: boolean, allowOutside: boolean, i
   return errors > 0 ? 1 : 0;
 }
 
-async function run(file: string, json: boolean, outFile: string | undefined, allowOutside: boolean, io: Io): Promise<number> {
+async function run(file: string, json: boolean, outFile: string | undefined, allowOutside: boolean, io: Io, ard = false): Promise<number> {
   const { runStudyFile, studyInputFiles, configureDataAccess, ALLOW_HINTS } = await language();
   configureDataAccess({ allowOutside, allowHint: ALLOW_HINTS.cli });
   if (outFile !== undefined) {
@@ -131,15 +142,22 @@ async function run(file: string, json: boolean, outFile: string | undefined, all
       return 2;
     }
   }
-  const { htmlReport, textReport } = await engine();
-  const result = await runStudyFile(resolve(file));
+  const { textReport } = await engine();
+  // the numbers behind the figures only for the HTML report, which draws them
+  const result = await runStudyFile(resolve(file), { figures: outFile !== undefined && !ard, provenance: { version: cliVersion() } });
   for (const d of result.diagnostics) {
     if (d.severity === 'error' || d.severity === 'warning') io.err(formatDiagnostic(file, d) + '\n');
   }
   if (!result.report) return 1;
-  if (json) io.out(JSON.stringify(result.report, null, 2) + '\n');
+  if (ard) {
+    // CDISC ARD: to stdout, or to --out (CSV; JSON for a .json file)
+    const text = await ardText(result.report, outFile);
+    if (outFile) writeFileSync(outFile, text);
+    else io.out(text);
+  } else if (json) io.out(JSON.stringify(result.report, null, 2) + '\n');
   else io.out(textReport(result.report));
-  if (outFile) {
+  if (outFile && !ard) {
+    const { htmlReport } = await html();
     writeFileSync(outFile, htmlReport(result.report));
     if (!json) io.out(`\nHTML report written to ${outFile}\n`);
   }
@@ -159,7 +177,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       return command === undefined ? 2 : 0;
     }
     if (command === '-v' || command === '--version') {
-      io.out('study 0.1.0\n');
+      io.out(`study ${cliVersion()}\n`);
       return 0;
     }
     if (command === 'check') {
@@ -185,6 +203,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         options: {
           help: { type: 'boolean', short: 'h' },
           json: { type: 'boolean' },
+          ard: { type: 'boolean' },
           out: { type: 'string', short: 'o' },
           'allow-outside-workspace': { type: 'boolean' },
         },
@@ -197,7 +216,37 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         io.err(`study run: expected one file, got ${positionals.length}\n\n` + RUN_USAGE);
         return 2;
       }
-      return await run(positionals[0], values.json ?? false, values.out, values['allow-outside-workspace'] ?? false, io);
+      if (values.json && values.ard) {
+        io.err('study run: --json and --ard are two formats of the results: give one\n\n' + RUN_USAGE);
+        return 2;
+      }
+      return await run(positionals[0], values.json ?? false, values.out, values['allow-outside-workspace'] ?? false, io, values.ard ?? false);
+    }
+    if (command === 'export' || command === 'verify') {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { help: { type: 'boolean', short: 'h' }, out: { type: 'string', short: 'o' }, spec: { type: 'string' }, 'allow-outside-workspace': { type: 'boolean' } },
+      });
+      const usage = command === 'export' ? EXPORT_USAGE : VERIFY_USAGE;
+      if (values.help) {
+        io.out(usage);
+        return 0;
+      }
+      const { configureDataAccess, ALLOW_HINTS } = await language();
+      configureDataAccess({ allowOutside: values['allow-outside-workspace'] ?? false, allowHint: ALLOW_HINTS.cli });
+      if (command === 'export') {
+        if (positionals.length !== 2 || values.spec !== undefined) {
+          io.err(`study export: expected a format (sas or r) and one file\n\n${usage}`);
+          return 2;
+        }
+        return await exportCommand(positionals[0]!, positionals[1]!, values.out, io, outProblem);
+      }
+      if (positionals.length !== 1 || values.out !== undefined) {
+        io.err(`study verify: expected one JSON report\n\n${usage}`);
+        return 2;
+      }
+      return await verifyCommand(positionals[0]!, values.spec, io);
     }
     io.err(`study: unknown command '${command}'\n\n${USAGE}`);
     return 2;

@@ -13,6 +13,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { Value } from './model-spec.js';
+import { dataFormatOf, readFormat } from './formats/index.js';
 
 export type ColumnKind = 'numeric' | 'text';
 
@@ -52,6 +53,8 @@ export interface ColumnInfo {
   defects?: CellDefect[];
   /** the number of defective cells (may exceed `defects.length`) */
   defectCount?: number;
+  /** the variable's label, when the file has one (SAS formats, Dataset-JSON) */
+  label?: string;
 }
 
 /** Something the reader noticed about the file as a whole, or one line of it. */
@@ -606,8 +609,10 @@ export function decodeData(bytes: Uint8Array, path?: string): { text: string; en
   return { text, encoding: 'latin1', notes };
 }
 
-/** Decodes and parses a data file's bytes. */
+/** Decodes and parses a data file's bytes: delimited text, or the format its extension names (formats/). */
 export function parseDataBytes(bytes: Uint8Array, path?: string): Dataset {
+  const format = dataFormatOf(path);
+  if (format) return readFormat(format, bytes, path);
   const { text, encoding, notes } = decodeData(bytes, path);
   const data = parseDelimited(text, path);
   data.encoding = encoding;

@@ -3,6 +3,7 @@
  * (likelihood/optimizer in `fit/`, tests and means in `inference/`).
  */
 import type { Matrix } from 'ml-matrix';
+import type { DesignMatrix } from './design-matrix.js';
 import type { Term } from './model-spec.js';
 
 /** One column of the full (GLM, over-parameterised) fixed-effects design matrix. */
@@ -72,7 +73,7 @@ export interface Design {
   n: number;
   y: Float64Array;
   /** full GLM design, one column per DesignColumn (aliased columns included) */
-  X: Matrix;
+  X: DesignMatrix;
   columns: DesignColumn[];
   /** fixed-effects terms in model order, the intercept as [] first when present */
   terms: Term[];

@@ -8,6 +8,8 @@ import { Matrix } from 'ml-matrix';
 import type { Design, DesignColumn, RandomColumn, RandomTermColumns, SubjectBlock } from './design-types.js';
 import type { ModelSpec, Term, Value } from './model-spec.js';
 import { levelText } from './data.js';
+import { DesignMatrix } from './design-matrix.js';
+import { applyLevelOrder } from './level-order.js';
 
 export class DesignError extends Error {
   constructor(message: string) {
@@ -156,7 +158,7 @@ export function buildDesign(inputRows: Record<string, Value>[], spec: ModelSpec,
   const classLevels = new Map<string, string[]>();
   for (const v of classSet) {
     if (!needed.has(v)) continue;
-    classLevels.set(v, orderLevels(sortLevels(used.map((r) => levelText(r[v]))), spec.classReference?.[v], v));
+    classLevels.set(v, orderLevels(applyLevelOrder(sortLevels(used.map((r) => levelText(r[v]))), spec.classOrder?.[v]), spec.classReference?.[v], v));
   }
 
   // ---- fixed effects ----
@@ -164,8 +166,9 @@ export function buildDesign(inputRows: Record<string, Value>[], spec: ModelSpec,
   const termNames = terms.map(termName);
   const columns: DesignColumn[] = [];
   const columnValues: Float64Array[] = [];
+  const codes = new ClassCodes(used, classLevels);
   terms.forEach((term, termIndex) => {
-    for (const col of expandTerm(term, used, classSet, classLevels, numeric)) {
+    for (const col of expandTerm(term, used, classSet, classLevels, numeric, codes)) {
       const levelPart = Object.values(col.levels).join(' ');
       columns.push({
         termIndex,
@@ -177,8 +180,11 @@ export function buildDesign(inputRows: Record<string, Value>[], spec: ModelSpec,
     }
   });
   const P = columns.length;
-  const X = new Matrix(n, P);
-  for (let j = 0; j < P; j++) for (let i = 0; i < n; i++) X.set(i, j, columnValues[j][i]);
+  const X = new DesignMatrix(n, P);
+  for (let j = 0; j < P; j++) {
+    const values = columnValues[j];
+    for (let i = 0; i < n; i++) X.data[i * P + j] = values[i];
+  }
   const aliased = findAliasedColumns(columnValues, n);
   aliased.forEach((a, j) => (columns[j].aliased = a));
   const rankX = aliased.filter((a) => !a).length;
@@ -224,11 +230,11 @@ export function buildDesign(inputRows: Record<string, Value>[], spec: ModelSpec,
     const termStart: number[] = [];
     statement.terms.forEach((term) => {
       termStart.push(indexInGroup);
-      indexInGroup += expandTerm(term, used, classSet, classLevels, numeric).length;
+      indexInGroup += expandTerm(term, used, classSet, classLevels, numeric, codes).length;
     });
     statement.terms.forEach((term, ti) => {
       const globalTerm = randomTerms.length;
-      const expanded = expandTerm(term, used, classSet, classLevels, numeric);
+      const expanded = expandTerm(term, used, classSet, classLevels, numeric, codes);
       const columnIndex = new Map<string, number>();
       const cols: number[] = [];
       for (const g of groups) {
@@ -349,42 +355,82 @@ function expandTerm(
   classSet: Set<string>,
   classLevels: Map<string, string[]>,
   numeric: (row: Record<string, Value>, v: string) => number,
+  codes: ClassCodes = new ClassCodes(used, classLevels),
 ): ExpandedColumn[] {
   const n = used.length;
   const vars = [...new Set(term)];
   const classVars = vars.filter((v) => classSet.has(v));
   const covariates = vars.filter((v) => !classSet.has(v));
   const covariateProduct = new Float64Array(n);
-  used.forEach((row, i) => {
-    let p = 1;
-    for (const v of covariates) p *= numeric(row, v);
-    covariateProduct[i] = p;
-  });
+  if (covariates.length === 0) covariateProduct.fill(1);
+  else {
+    for (let i = 0; i < n; i++) {
+      let p = 1;
+      for (const v of covariates) p *= numeric(used[i]!, v);
+      covariateProduct[i] = p;
+    }
+  }
   if (classVars.length === 0) return [{ levels: {}, values: covariateProduct }];
 
-  const rank = classVars.map((v) => new Map((classLevels.get(v) as string[]).map((l, i) => [l, i])));
-  const present = new Map<string, { order: number[]; levels: Record<string, string> }>();
-  const rowKey: string[] = [];
-  used.forEach((row, i) => {
-    const lv = classVars.map((v) => levelText(row[v]));
-    const key = lv.join('\u0000');
-    rowKey[i] = key;
-    if (!present.has(key)) {
-      present.set(key, {
-        order: lv.map((l, k) => rank[k].get(l) as number),
-        levels: Object.fromEntries(classVars.map((v, k) => [v, lv[k]])),
-      });
+  // each row's level combination as one mixed-radix code (first variable slowest, each in SAS order)
+  const varCodes = classVars.map((v) => codes.of(v));
+  const radix = classVars.map((v) => (classLevels.get(v) as string[]).length);
+  const combo = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let c = 0;
+    for (let k = 0; k < classVars.length; k++) c = c * radix[k]! + varCodes[k]![i]!;
+    combo[i] = c;
+  }
+  // the combinations that occur, in code order (= SAS's order of the levels)
+  const present = [...new Set(combo)].sort((a, b) => a - b);
+  const columnOf = new Map(present.map((c, j) => [c, j]));
+  const values = present.map(() => new Float64Array(n));
+  for (let i = 0; i < n; i++) values[columnOf.get(combo[i]!)!]![i] = covariateProduct[i]!;
+  return present.map((c, j) => {
+    const levels: Record<string, string> = {};
+    let rest = c;
+    for (let k = classVars.length - 1; k >= 0; k--) {
+      const code = rest % radix[k]!;
+      rest = (rest - code) / radix[k]!;
+      levels[classVars[k]!] = (classLevels.get(classVars[k]!) as string[])[code]!;
     }
+    // keep the variables in the term's order
+    const ordered: Record<string, string> = {};
+    for (const v of classVars) ordered[v] = levels[v]!;
+    return { levels: ordered, values: values[j]! };
   });
-  const combos = [...present.entries()].sort((a, b) => {
-    for (let k = 0; k < classVars.length; k++) if (a[1].order[k] !== b[1].order[k]) return a[1].order[k] - b[1].order[k];
-    return 0;
-  });
-  return combos.map(([key, info]) => {
-    const values = new Float64Array(n);
-    for (let i = 0; i < n; i++) if (rowKey[i] === key) values[i] = covariateProduct[i];
-    return { levels: info.levels, values };
-  });
+}
+
+/**
+ * Each class variable's level index (in SAS's order) on every used row, computed once per variable:
+ * the raw value is mapped to its level text only once per distinct value, not once per row.
+ */
+class ClassCodes {
+  private readonly cache = new Map<string, Int32Array>();
+  constructor(
+    private readonly used: Record<string, Value>[],
+    private readonly classLevels: Map<string, string[]>,
+  ) {}
+  of(v: string): Int32Array {
+    let codes = this.cache.get(v);
+    if (codes) return codes;
+    const levels = this.classLevels.get(v) as string[];
+    const index = new Map(levels.map((l, i) => [l, i]));
+    const byRaw = new Map<Value, number>();
+    codes = new Int32Array(this.used.length);
+    for (let i = 0; i < this.used.length; i++) {
+      const raw = this.used[i]![v] ?? null;
+      let code = byRaw.get(raw);
+      if (code === undefined) {
+        code = index.get(levelText(raw));
+        if (code === undefined) throw new DesignError(`internal: level '${levelText(raw)}' of ${v} is not among its levels`);
+        byRaw.set(raw, code);
+      }
+      codes[i] = code;
+    }
+    this.cache.set(v, codes);
+    return codes;
+  }
 }
 
 /**

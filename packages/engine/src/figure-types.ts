@@ -11,10 +11,17 @@ export interface MeanPoint {
   n: number;
 }
 
-/** Fig. 1: observed mean outcome at each level of the repeated factor, with SEM bars. */
+/**
+ * Fig. 1: observed mean outcome at each level of the repeated factor, with SEM bars, over the rows a model
+ * used (`model`); Fig. 1A: the same numbers of a `describe` block by a within-subject column (`describe`).
+ */
 export interface ObservedMeansFigure {
   kind: 'observed-means';
-  model: string;
+  /** the model whose rows are described (absent for a `describe` block's figure) */
+  model?: string;
+  /** the `describe` block whose table the points are (absent for a model's figure) */
+  describe?: string;
+  /** the variable: the model's response, or the described variable */
   outcome: string;
   factor: string;
   points: MeanPoint[];
@@ -98,4 +105,22 @@ export interface ResidualsFigure {
   pointsOf?: number;
 }
 
-export type Figure = ObservedMeansFigure | TrajectoriesFigure | CovariateScatterFigure | AnalysisScatterFigure | ResidualsFigure;
+/**
+ * The sensitivity summary as a forest plot: each `estimate` row and `compare` difference of a model,
+ * with its (1 - alpha) confidence limits, in the model and in each of its sensitivity variants.
+ */
+export interface ForestFigure {
+  kind: 'forest';
+  /** the base model */
+  model: string;
+  /** the base model, then its variants, in file order */
+  models: string[];
+  alpha: number;
+  rows: {
+    label: string;
+    kind: 'estimate' | 'diff';
+    points: { model: string; estimate: number; lower: number; upper: number; p?: number | null; changed?: boolean }[];
+  }[];
+}
+
+export type Figure = ObservedMeansFigure | TrajectoriesFigure | CovariateScatterFigure | AnalysisScatterFigure | ResidualsFigure | ForestFigure;

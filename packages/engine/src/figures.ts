@@ -3,7 +3,8 @@
  * analysis. Everything is plain arithmetic on what the fit already produced:
  *
  *  - Fig. 1 (observed means): mean ± SEM (sd / √n) of the outcome at each level of the repeated factor,
- *    over the rows the model used.
+ *    over the rows the model used, by describe.ts's numericSummary; Fig. 1A: the same from the table of a
+ *    `describe` block by a within-subject column (`by visit`), its very numbers.
  *  - Fig. 2B (trajectories): for a covariate c interacting with the repeated factor, the prediction
  *    x'β̂ at each level for c at its minimum, quartiles and maximum. Other covariates are held at their
  *    means over the rows used and other class factors are averaged with equal weights, exactly as
@@ -27,11 +28,13 @@ import type {
   CovariateScatterFigure,
   Figure,
   FitLinePoint,
+  MeanPoint,
   ObservedMeansFigure,
   ResidualsFigure,
   TrajectoriesFigure,
 } from './figure-types.js';
-import type { ModelReport } from './results.js';
+import type { DescriptiveTable, ModelReport } from './results.js';
+import { numericSummary, sampleMean as mean, type NumericSummary } from './describe.js';
 import type { PlannedAnalysis } from './plan.js';
 import { levelText } from './data.js';
 import { describeSubjectExpr, subjectValues, type Row } from './prepare.js';
@@ -55,15 +58,6 @@ const GRID = 21;
 
 // ---------------------------------------------------------------- small statistics
 
-function mean(xs: number[]): number {
-  return xs.reduce((s, x) => s + x, 0) / xs.length;
-}
-
-function sampleSd(xs: number[]): number {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
-}
 
 /** R's quantile(x, p, type = 7). */
 export function quantile7(xs: number[], p: number): number {
@@ -205,10 +199,33 @@ function otherMeans(design: Design, except: string): Record<string, number> {
 export function observedMeansFigure(m: FittedModel): ObservedMeansFigure {
   const byLevel = new Map<string, number[]>(levelsOf(m).map((l) => [l, []]));
   for (let i = 0; i < m.design.n; i++) byLevel.get(rowLevel(m, i))?.push(m.design.y[i]!);
-  const points = [...byLevel]
-    .filter(([, ys]) => ys.length > 0)
-    .map(([level, ys]) => ({ level, mean: mean(ys), sem: sampleSd(ys) / Math.sqrt(ys.length), n: ys.length }));
+  // the statistics of a `describe` block (describe.ts), so that Fig. 1 and the descriptive tables agree
+  const points = [...byLevel].filter(([, ys]) => ys.length > 0).map(([level, ys]) => meanPoint(level, numericSummary(ys)));
   return { kind: 'observed-means', model: m.report.name, outcome: m.report.info.response, factor: m.factor!, points };
+}
+
+function meanPoint(level: string, s: Pick<NumericSummary, 'n' | 'mean' | 'sem'>): MeanPoint {
+  // one value has no spread: its bar has no length
+  return { level, mean: s.mean!, sem: s.sem ?? 0, n: s.n };
+}
+
+/**
+ * Fig. 1A: the means ± SEM of a `describe` block by a column that varies within subject (`describe
+ * course { bdi; by visit }`), one figure per numeric variable, drawn from the table's own numbers.
+ */
+export function describeFigures(table: DescriptiveTable): ObservedMeansFigure[] {
+  if (table.by.length !== 1 || !table.per.includes(table.by[0]!)) return [];
+  const factor = table.by[0]!;
+  const labels = [...new Set(table.rows.filter((r) => r.kind === 'numeric').map((r) => r.label))];
+  return labels.map((outcome) => ({
+    kind: 'observed-means' as const,
+    describe: table.name,
+    outcome,
+    factor,
+    points: table.rows
+      .filter((r) => r.label === outcome && r.by && r.n > 0 && typeof r.mean === 'number')
+      .map((r) => meanPoint(r.by![factor]!, { n: r.n, mean: r.mean!, sem: r.sem ?? null })),
+  }));
 }
 
 export function trajectoriesFigure(m: FittedModel, covariate: string): TrajectoriesFigure {

@@ -130,6 +130,11 @@ export interface ModelSpec {
    * The order also places the levels of the repeated effect in R, as in SAS.
    */
   classReference?: Record<string, string>;
+  /**
+   * A class variable's level order from the data instead of SAS's sort (ADaM: AVISIT by AVISITN,
+   * level-order.ts); the reference level (`classReference`) still goes last. Also the R matrix's order.
+   */
+  classOrder?: Record<string, string[]>;
   /** Fixed-effects terms in order (excluding the intercept). */
   fixed: Term[];
   intercept: boolean;
@@ -140,9 +145,11 @@ export interface ModelSpec {
   /**
    * Kenward-Roger variant (with ddfm 'kenward-roger'): the information that estimates Cov(θ̂) —
    * 'expected' as pbkrtest/lmerTest (default) or 'observed' as SAS — and whether the second-derivative
-   * term is dropped (SAS KR(FIRSTORDER) and KR(LINEAR): `firstOrder`).
+   * term is dropped (SAS KR(FIRSTORDER) and KR(LINEAR): `firstOrder`). `variant` is how the spec names it
+   * (`df kenward-roger firstorder | linear`), kept for the SAS export (DDFM=KR(FIRSTORDER) or KR(LINEAR));
+   * the engine computes both the same way.
    */
-  kenwardRoger?: { information?: 'expected' | 'observed'; firstOrder?: boolean };
+  kenwardRoger?: { information?: 'expected' | 'observed'; firstOrder?: boolean; variant?: 'firstorder' | 'linear' };
   /** confidence level 1 - alpha of every confidence limit (SAS ALPHA=, default 0.05) */
   alpha?: number;
   /**

@@ -53,12 +53,35 @@ export interface PlannedModel {
   filters: RowFilter[];
   /** the levels of the repeated effect that the model uses (`repeated visit 2..6`), if restricted */
   repeatedLevels?: (number | string)[];
+  /** a `sensitivity` variant: the model it varies and what it changes (the block's statements) */
+  sensitivity?: { of: string; description: string };
 }
 
 export interface PlannedAnalysis {
   name: string;
   filters: RowFilter[];
   tests: AnalysisSpec[];
+}
+
+/**
+ * One variable of a `describe` block: `age` (its one value per subject), or `bdi at visit 1` (the
+ * subject's value on its row at that level).
+ */
+export interface DescribeSpec {
+  variable: string;
+  at?: { column: string; level: number | string };
+  /** n and % per level: numeric codes declared `factor` (text columns are categorical anyway) */
+  categorical?: boolean;
+}
+
+/** A `describe` block: the descriptive statistics of the cohort (the paper's Table 1), engine describe.ts. */
+export interface PlannedDescribe {
+  name: string;
+  /** the block's own filters, after the study's */
+  filters: RowFilter[];
+  variables: DescribeSpec[];
+  /** group columns: one column of the table per combination of their levels, after the overall column */
+  by: string[];
 }
 
 export interface StudyPlan {
@@ -71,6 +94,8 @@ export interface StudyPlan {
   filters: RowFilter[];
   models: PlannedModel[];
   analyses: PlannedAnalysis[];
+  /** the `describe` blocks, in file order (absent when there are none) */
+  describes?: PlannedDescribe[];
 }
 
 export type { Value };

@@ -185,6 +185,8 @@ export interface FitNote {
 
 export interface ModelReport {
   name: string;
+  /** a `sensitivity` variant: the model it varies and what the block changes */
+  sensitivity?: { of: string; description: string };
   info: ModelInfo;
   dimensions: Dimensions;
   iterations: IterationRow[];
@@ -228,9 +230,133 @@ export interface AnalysisRow {
   upper?: number;
 }
 
+/** One column of a descriptive table: the overall column, or one combination of the `by` columns' levels. */
+export interface DescriptiveGroup {
+  /** "Overall", or the levels as SAS labels them: "sex F", "sex F, arm A" */
+  label: string;
+  /** the `by` columns' levels of this column (absent for the overall column) */
+  by?: Record<string, string>;
+  /** how many units (subjects, subject-visits or rows: the table's `per`) the column describes */
+  N: number;
+}
+
+/** One level of a categorical variable: its count and its share of the non-missing values (prop.table). */
+export interface DescriptiveLevel {
+  level: string;
+  n: number;
+  /** 100 · n / (non-missing values); null when the column has none */
+  percent: number | null;
+}
+
+/**
+ * One variable in one column of a descriptive table. Numeric: SAS PROC MEANS N NMISS MEAN STD STDERR
+ * MEDIAN Q1 Q3 MIN MAX (quartiles by SAS's default definition, QNTLDEF=5 = R quantile type 2); categorical:
+ * PROC FREQ counts and percentages of the non-missing values, missing counted apart.
+ */
+export interface DescriptiveRow {
+  variable: string;
+  /** `bdi at visit 1`: the level the value is taken at */
+  at?: { column: string; level: string };
+  /** as written: "age", "bdi at visit 1" */
+  label: string;
+  kind: 'numeric' | 'categorical';
+  /** the column's label ("Overall", "sex F") and its levels */
+  group: string;
+  by?: Record<string, string>;
+  /** units with a value, units without one */
+  n: number;
+  missing: number;
+  mean?: number | null;
+  /** sample standard deviation (n − 1), null for n < 2 */
+  sd?: number | null;
+  /** sd / √n */
+  sem?: number | null;
+  median?: number | null;
+  q1?: number | null;
+  q3?: number | null;
+  min?: number | null;
+  max?: number | null;
+  /** categorical: every level of the variable (over all columns), in SAS's order */
+  levels?: DescriptiveLevel[];
+}
+
+/** A `describe` block: the paper's Table 1 (or the means per visit of its Fig. 1A). */
+export interface DescriptiveTable {
+  name: string;
+  /**
+   * what one value is per: the subject (one value per subject), the subject and the `by` columns that
+   * vary within subject (`by visit`: one value per subject and visit); empty without a subject (per row)
+   */
+  per: string[];
+  by: string[];
+  /** the overall column first, then one per combination of the `by` levels */
+  groups: DescriptiveGroup[];
+  /** variable by variable, each in every column */
+  rows: DescriptiveRow[];
+  notes: FitNote[];
+}
+
+/**
+ * Where a report's numbers came from: the spec and data files (their SHA-256), the Study build and the
+ * machine, and when. `study verify report.json` re-runs the spec and checks every number against it.
+ */
+export interface Provenance {
+  spec: { file: string; sha256: string };
+  /** each data file the spec read: as written in the spec, its absolute path, SHA-256 and the rows read */
+  data: { file: string; path: string; sha256: string; rows: number }[];
+  study: { version: string; commit: string };
+  node: string;
+  platform: string;
+  /** ISO 8601, UTC */
+  time: string;
+}
+
+/** One headline result of a model and of each of its sensitivity variants, side by side. */
+export interface SensitivityCell {
+  /** the model or variant */
+  model: string;
+  estimate: number | null;
+  se: number | null;
+  df: number | null;
+  p: number | null;
+  /** Type 3 rows: the F statistic and its numerator df (estimate is F) */
+  numdf?: number;
+  /** confidence limits of an estimate or a difference (1 - alpha; differences unadjusted) */
+  lower?: number | null;
+  upper?: number | null;
+  /** the p-value is adjusted for multiplicity (a `compare … adjust` difference) */
+  adjusted?: boolean;
+  /** p < alpha differs from the base model's */
+  changed?: boolean;
+}
+
+export interface SensitivityRow {
+  /** 'type3' (the F test of an effect), 'estimate' (an `estimate` row), 'diff' (a `compare` difference) */
+  kind: 'type3' | 'estimate' | 'diff';
+  /** what the row is: "visit*age", "age slope at visit 2", "visit 2 - 3" */
+  label: string;
+  cells: SensitivityCell[];
+  /** some variant's significance at alpha differs from the base model's */
+  changed: boolean;
+}
+
+/** A model and its `sensitivity` variants: the headline results side by side (the first table of the report). */
+export interface SensitivitySummary {
+  base: string;
+  /** the base model, then each variant in file order */
+  models: { name: string; description?: string; alpha: number }[];
+  rows: SensitivityRow[];
+}
+
 export interface StudyReport {
   title?: string;
   dataPath: string;
+  /** where the numbers came from (spec and data SHA-256, Study version and commit, Node, platform, time) */
+  provenance?: Provenance;
+  /** each model with `sensitivity` variants: the headline results side by side */
+  sensitivity?: SensitivitySummary[];
+  /** the `describe` blocks (absent when there are none) */
+  descriptives?: DescriptiveTable[];
   models: ModelReport[];
   other: AnalysisRow[];
   /** the numbers behind the figures (docs/report-json.md); absent when none apply */

@@ -10,17 +10,19 @@ import { choiceLabel, fitModel, resolveChoice, selectCovariance, structureLabel,
 import { aliasingRelations, approximateInference, denominatorDf, fixedEffectsInference, randomEffectsSolution } from './inference/index.js';
 import { pairedTTest, pearsonCorrelation } from './analyses.js';
 import { applyFilters, deriveColumns, describeSubjectExpr, describeSubjectValue, subjectValues, type Row } from './prepare.js';
-import type { CandidateRow, FallbackRow, FitNote, ModelReport, AnalysisRow, StudyReport } from './results.js';
+import type { CandidateRow, DescriptiveTable, FallbackRow, FitNote, ModelReport, AnalysisRow, StudyReport } from './results.js';
 import type { PlannedAnalysis, PlannedModel, StudyPlan } from './plan.js';
 import type { Design } from './design-types.js';
 import type { Figure } from './figure-types.js';
-import { analysisFigures, modelFigures } from './figures.js';
+import { analysisFigures, describeFigures, modelFigures } from './figures.js';
+import { describeRows } from './describe.js';
+import { forestFigure, sensitivitySummaries } from './sensitivity.js';
 import { chiSquareQuantile, chiSquareUpper, normalCdfBoth, normalQuantile } from './distributions/central.js';
 import { boundedBelowByZero } from './covariance/structure.js';
 
 export interface ModelFailure {
-  /** a model that could not be fitted, or an analysis that could not be computed */
-  kind: 'model' | 'analysis';
+  /** a model that could not be fitted, or an analysis or a `describe` block that could not be computed */
+  kind: 'model' | 'analysis' | 'describe';
   name: string;
   message: string;
 }
@@ -114,7 +116,7 @@ export function runModel(rows: Row[], planned: PlannedModel, observationsRead = 
   const notes: FitNote[] = [];
   const { fit, candidates, fallbacks } = fitStructure(design, spec, fitOptions, notes);
   const repeated = spec.repeated;
-  const zColumns = design.Z ? design.Z.columns : 0;
+  const zColumns = design.zColumns?.length ?? 0;
   const subjectEffect = spec.subject ?? spec.random.find((r) => r.subject)?.subject;
   const base = {
     name: spec.name,
@@ -273,8 +275,17 @@ export function runAnalysis(rows: Row[], subject: string | undefined, planned: P
   });
 }
 
+export interface RunPlanOptions {
+  /**
+   * compute the numbers behind the figures (default true): the results panel and the HTML report draw
+   * them; a text or JSON report does not, and skipping them saves the per-observation work
+   */
+  figures?: boolean;
+}
+
 /** Runs a plan on already-read data. */
-export function runPlanOnData(plan: StudyPlan, data: Dataset): StudyRun {
+export function runPlanOnData(plan: StudyPlan, data: Dataset, options: RunPlanOptions = {}): StudyRun {
+  const withFigures = options.figures !== false;
   const derived = deriveColumns(data.rows, plan.derived, plan.subject);
   const rows = applyFilters(derived.rows, plan.filters);
   const derivationNotes: FitNote[] = derived.issues.map((i) => ({
@@ -284,12 +295,24 @@ export function runPlanOnData(plan: StudyPlan, data: Dataset): StudyRun {
   const failures: ModelFailure[] = [];
   const models: ModelReport[] = [];
   const figures: Figure[] = [];
+  // the cohort first, as a paper opens with its Table 1 (describe.ts)
+  const descriptives: DescriptiveTable[] = [];
+  for (const d of plan.describes ?? []) {
+    try {
+      const table = describeRows(rows, plan.subject, d);
+      descriptives.push(table);
+      if (withFigures) figures.push(...describeFigures(table));
+    } catch (e) {
+      failures.push({ kind: 'describe', name: d.name, message: (e as Error).message });
+    }
+  }
   for (const planned of plan.models) {
     try {
       let fitted: Parameters<FitObserver>[0] | undefined;
-      const report = runModel(rows, planned, data.rows.length, (f) => (fitted = f));
+      const report = runModel(rows, planned, data.rows.length, withFigures ? (f) => (fitted = f) : undefined);
       const uses = (name: string) => planned.spec.response === name;
       report.notes.push(...derivationNotes.filter((_, k) => uses(derived.issues[k].derived)));
+      if (planned.sensitivity) report.sensitivity = planned.sensitivity;
       models.push(report);
       if (fitted) {
         try {
@@ -311,13 +334,20 @@ export function runPlanOnData(plan: StudyPlan, data: Dataset): StudyRun {
       failures.push({ kind: 'analysis', name: a.name, message: (e as Error).message });
       continue;
     }
+    if (!withFigures) continue;
     try {
       figures.push(...analysisFigures(applyFilters(rows, a.filters), plan.subject, a));
     } catch {
       // a figure that cannot be computed is left out; the analysis row above carries the result
     }
   }
-  const report: StudyReport = { title: plan.title, dataPath: plan.dataPath, models, other };
+  const report: StudyReport = { title: plan.title, dataPath: plan.dataPath, ...(descriptives.length > 0 ? { descriptives } : {}), models, other };
+  // each model beside its sensitivity variants (sensitivity.ts), and their forest plot first among the figures
+  const sensitivity = sensitivitySummaries(models);
+  if (sensitivity.length > 0) {
+    report.sensitivity = sensitivity;
+    if (withFigures) figures.unshift(...sensitivity.flatMap((s) => forestFigure(s) ?? []));
+  }
   if (figures.length > 0) report.figures = figures;
   return { report, failures };
 }

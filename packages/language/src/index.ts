@@ -20,3 +20,5 @@ export * as ast from './generated/ast.js';
 export { StudyLanguageMetaData } from './generated/module.js';
 export { runStudyFile, runStudyText, studyInputFiles, blockNamePosition, type RunResult, type RunOptions } from './run.js';
 export { StudyRequests, type RunParams, type RunResponse, type ResultsChangedParams, type StudyInitializationOptions } from './results/protocol.js';
+export { exportStudyFile, exportSas, exportR, type ExportFormat, type ExportResult, type ExportOptions } from './export/index.js';
+export { buildProvenance, fileSha256, sha256, studyCommit, studyVersion, type ProvenanceOptions } from './provenance.js';

@@ -1,7 +1,7 @@
 /** Hover documentation of the language's keywords (kept in step with docs/language.md). */
 export const KEYWORD_DOCS: Record<string, string> = {
   study: '`study "title"` — the title of the study, used in reports.',
-  data: '`data "file.csv"` — the long-format data file (CSV or TSV, one row per subject and visit), relative to this spec\'s folder. Empty cells, `.` and `NA` are missing.',
+  data: '`data "file.csv"` — the long-format data file (CSV or TSV, one row per subject and visit; also SAS `.xpt`, `.sas7bdat`, CDISC Dataset-JSON `.json`/`.ndjson`, `.parquet`), relative to this spec\'s folder. Empty cells, `.` and `NA` are missing.',
   subject:
     '`subject patient` — the column identifying the unit whose repeated observations are correlated (SAS `SUBJECT=`). In a model, `random subject` makes it the subject of the covariance structure.',
   let: '`let name = [percent] change of Y from visit 1` — a derived variable, computed per subject before any filter: `change` is Y − Y at baseline, `percent change` is 100·(Y − baseline)/baseline.',
@@ -14,7 +14,7 @@ export const KEYWORD_DOCS: Record<string, string> = {
   repeated:
     '`repeated visit [2..6]` — the repeated (within-subject) class effect: it indexes the R matrix (SAS `REPEATED visit`), is a class variable, and by default is crossed with every covariate/factor. A level range or list restricts the model to those levels.',
   covariate: '`covariate age, bmi` — continuous (numeric) explanatory variables.',
-  factor: '`factor sex, ARMCD ref "PBO"` — classification variables (SAS `CLASS`); `ref` sets the reference level (SAS `CLASS ARMCD(REF=\'PBO\')`, R `relevel`).',
+  factor: '`factor sex, ARMCD ref "PBO"` — classification variables (SAS `CLASS`); `ref` sets the reference level (SAS `CLASS ARMCD(REF=\'PBO\')`, R `relevel`). In `describe`, numeric codes described as categories (n and % per level).',
   ref: '`factor ARMCD ref "PBO"` — the reference level of a class variable (SAS `CLASS ARMCD(REF=\'PBO\')`, R `relevel(ARMCD, "PBO")` with SAS\'s last-level coding): the level the GLM coding aliases, placed last in the level order. On the repeated effect it also moves that level to the last row of R.',
   fixed: '`fixed visit * age + sex` — the fixed-effects formula, replacing the default (repeated factor × each covariate/factor). R-like: `a*b` is a + b + a:b, `a:b` is the interaction only; `- intercept` drops the intercept (SAS `NOINT`); `fixed intercept` is the intercept alone (SAS `MODEL y = ;`, R `y ~ 1`).',
   random:
@@ -43,6 +43,8 @@ export const KEYWORD_DOCS: Record<string, string> = {
   add: '`add covariate x` / `add factor f` / `add random …` — in a sensitivity block, adds to the base model.',
   drop: '`drop covariate x` / `drop factor f` — in a sensitivity block, removes variables from the base model.',
   analysis: '`analysis name { … }` — per-subject tests outside the mixed model.',
+  describe:
+    '`describe cohort { age, sex, bmi; bdi at visit 1, bdi at visit 6; factor ptsd; by sex }` — descriptive statistics of the cohort, the paper\'s Table 1 (SAS PROC MEANS / PROC FREQ, R tableone / gtsummary): one value per subject (a variable constant within subject, or its value `at` a level); numeric: n, missing, mean, SD, SEM, median, quartiles (SAS QNTLDEF=5), min–max; text and `factor` variables: n and % per level. `by` adds a column per level beside the overall column; `by visit` (a column that varies within subject) gives the means ± SEM per visit of Fig. 1A.',
   paired: '`paired y at visit 6 vs visit 7` — paired t-test of two per-subject values.',
   correlate: '`correlate x with y at visit 6 - y at visit 7` — Pearson correlation of two per-subject quantities.',
   pairwise: '`pairwise` — all pairwise differences of least-squares means (SAS `LSMEANS / DIFF`).',

@@ -1,6 +1,7 @@
 /**
  * From a parsed `.study` document to the engine's `StudyPlan`.
  */
+import { adamClassOrder } from './adam.js';
 import type { LangiumDocument } from 'langium';
 import type {
   AnalysisSpec,
@@ -8,11 +9,13 @@ import type {
   CovarianceType,
   Dataset,
   DerivedSpec,
+  DescribeSpec,
   DfMethod,
   InformationCriterion,
   LsMeansSpec,
   ModelSpec,
   PlannedAnalysis,
+  PlannedDescribe,
   PlannedModel,
   RandomSpec,
   RowExpr,
@@ -26,14 +29,19 @@ import {
   isBinaryExpr,
   isCondition,
   isCorrelateStmt,
+  isDescribeBy,
+  isDescribeFactor,
+  isDescribeList,
   isFilterStmt,
   isNotExpr,
   isPairedStmt,
   isStudyFile,
   type AnalysisBlock,
+  type DescribeBlock,
   type FilterStmt,
   type RandomStmt,
   type RowExpr as RowExprNode,
+  type SensitivityBlock,
   type StudyFile,
   type SubjectExpr as SubjectExprNode,
   type SubjectValue as SubjectValueNode,
@@ -109,6 +117,14 @@ export function randomSubjectName(r: RandomStmt): string | undefined {
   return within.length > 0 ? `${subject}(${within.join(' ')})` : subject;
 }
 
+/** What a sensitivity block changes, as written: its statements, one per clause ("exclude dose_adjusted == 1; add factor sex"). */
+export function sensitivityDescription(s: SensitivityBlock): string {
+  return s.statements
+    .map((st) => nodeText(st).replace(/\s*;\s*$/, '').replace(/\s+/g, ' ').trim())
+    .filter((t) => t.length > 0)
+    .join('; ');
+}
+
 /** The engine's ModelSpec and rows of one fitted model. */
 export function plannedModel(m: EffectiveModel, studySubject: string | undefined, data?: Dataset): PlannedModel {
   const fixed = fixedTerms(m);
@@ -166,6 +182,8 @@ export function plannedModel(m: EffectiveModel, studySubject: string | undefined
   const group = (m.select ?? m.cov)?.group?.column;
   if (repeated && group) repeated.group = group;
   const classReference = classReferences(m, data);
+  // ADaM: AVISIT's levels in AVISITN's order (adam.ts)
+  const classOrder = adamClassOrder(classes, data);
   const alpha = m.alpha?.value ? literalValue(m.alpha.value) : undefined;
 
   const gSide = hasGSide(m);
@@ -194,6 +212,7 @@ export function plannedModel(m: EffectiveModel, studySubject: string | undefined
     subject,
     classes,
     ...(classReference ? { classReference } : {}),
+    ...(classOrder ? { classOrder } : {}),
     fixed,
     intercept: !m.fixed?.noIntercept,
     repeated,
@@ -202,7 +221,7 @@ export function plannedModel(m: EffectiveModel, studySubject: string | undefined
     ddfm,
     ...(m.df?.variant === 'observed' ? { kenwardRoger: { information: 'observed' as const } } : {}),
     // SAS KR(FIRSTORDER) and KR(LINEAR): SAS's observed information, without the second-derivative term
-    ...(m.df?.variant === 'firstorder' || m.df?.variant === 'linear' ? { kenwardRoger: { information: 'observed' as const, firstOrder: true } } : {}),
+    ...(m.df?.variant === 'firstorder' || m.df?.variant === 'linear' ? { kenwardRoger: { information: 'observed' as const, firstOrder: true, variant: m.df.variant } } : {}),
     ...(typeof alpha === 'number' ? { alpha } : {}),
     ...(m.converge ? { convergence: m.converge.to } : {}),
     tests: m.tests.length ? m.tests.flatMap((t) => t.effects.map(effectTerm)) : undefined,
@@ -221,6 +240,7 @@ export function plannedModel(m: EffectiveModel, studySubject: string | undefined
 
   const filters = m.filters.map(rowFilter);
   const planned: PlannedModel = { spec, filters };
+  if (m.sensitivity) planned.sensitivity = { of: m.model.name, description: sensitivityDescription(m.sensitivity) };
   if (m.repeated && rep) {
     const levels = repeatedLevels(m.repeated, data);
     if (levels) {
@@ -259,6 +279,30 @@ function plannedAnalysis(a: AnalysisBlock): PlannedAnalysis {
     }
   }
   return { name: a.name, filters, tests };
+}
+
+/**
+ * A `describe` block as the engine computes it (engine describe.ts): its variables in the order listed,
+ * categorical when declared `factor` or a text column of the data.
+ */
+export function plannedDescribe(d: DescribeBlock, data?: Dataset): PlannedDescribe {
+  const filters: RowFilter[] = [];
+  const variables: DescribeSpec[] = [];
+  const by: string[] = [];
+  const factors = new Set(d.statements.filter(isDescribeFactor).flatMap((s) => s.columns.map((c) => c.column)));
+  const lets = new Set(d.$container ? studyInfo(d.$container).lets.map((l) => l.name) : []);
+  for (const s of d.statements) {
+    if (isFilterStmt(s)) filters.push(rowFilter(s));
+    else if (isDescribeBy(s)) by.push(...s.columns.map((c) => c.column).filter((c) => !by.includes(c)));
+    else if (isDescribeList(s)) {
+      for (const v of s.values) {
+        const variable = v.variable.column;
+        const text = !lets.has(variable) && data?.columns.find((c) => c.name === variable)?.kind === 'text';
+        variables.push({ variable, ...(v.at ? { at: levelRef(v.at) } : {}), ...(factors.has(variable) || text ? { categorical: true } : {}) });
+      }
+    }
+  }
+  return { name: d.name, filters, variables, by };
 }
 
 /** A `let` as the engine derives it. */
@@ -302,6 +346,7 @@ export function buildPlan(source: LangiumDocument | StudyFile, options: BuildPla
     models: allModels(root).map((m) => plannedModel(m, studySubject, data)),
     analyses: info.analyses.map(plannedAnalysis),
   };
+  if (info.describes.length > 0) plan.describes = info.describes.map((d) => plannedDescribe(d, data));
   if (info.title) plan.title = unquote(info.title.title);
   if (studySubject) plan.subject = studySubject;
   return { ...(plan.title !== undefined ? { title: plan.title } : {}), ...plan };

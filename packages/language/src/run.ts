@@ -10,8 +10,9 @@ import { runPlanOnData, type ModelFailure, type StudyPlan, type StudyReport } fr
 import { documentFolder, loadData, resolveDataPath } from './data-cache.js';
 import { parseStudyDocument, parseStudyText, type StudyDiagnostic } from './check.js';
 import { buildPlan } from './plan-builder.js';
-import { isAnalysisBlock, isModelBlock, isSensitivityBlock, type StudyFile } from './generated/ast.js';
+import { isAnalysisBlock, isDescribeBlock, isModelBlock, isSensitivityBlock, type StudyFile } from './generated/ast.js';
 import { sensitivityName, studyInfo, unquote } from './semantics.js';
+import { buildProvenance, type ProvenanceOptions } from './provenance.js';
 
 export interface RunResult {
   /** the spec's diagnostics, then one error per model or analysis that could not be computed */
@@ -34,6 +35,13 @@ export interface RunOptions {
    * diagnostics on the model's name, as the editor shows them (the CLI prints them in the report)
    */
   fitNotes?: boolean;
+  /**
+   * compute the numbers behind the figures (default true): the results panel and an HTML report need
+   * them, a text or JSON report does not (engine runPlanOnData's `figures`)
+   */
+  figures?: boolean;
+  /** the provenance manifest's Study version, commit and time (provenance.ts); false: no manifest */
+  provenance?: ProvenanceOptions | false;
 }
 
 type Position = Pick<StudyDiagnostic, 'line' | 'column' | 'endLine' | 'endColumn'>;
@@ -43,7 +51,7 @@ const FILE_START: Position = { line: 1, column: 1, endLine: 1, endColumn: 1 };
 export function blockNamePosition(root: StudyFile, name: string): Position {
   for (const el of root.elements) {
     const matches =
-      (isModelBlock(el) && el.name === name) || (isSensitivityBlock(el) && sensitivityName(el, root) === name) || (isAnalysisBlock(el) && el.name === name);
+      (isModelBlock(el) && el.name === name) || (isSensitivityBlock(el) && sensitivityName(el, root) === name) || (isAnalysisBlock(el) && el.name === name) || (isDescribeBlock(el) && el.name === name);
     if (!matches) continue;
     const cst = GrammarUtils.findNodeForProperty(el.$cstNode, isSensitivityBlock(el) && !el.name ? 'base' : 'name') ?? el.$cstNode;
     if (cst) {
@@ -54,10 +62,12 @@ export function blockNamePosition(root: StudyFile, name: string): Position {
   return FILE_START;
 }
 
-/** The plan restricted to one model, without the analyses. */
+/** The plan restricted to one model, without the analyses and the `describe` blocks. */
 function onlyModel(plan: StudyPlan, model: string): StudyPlan | undefined {
   const models = plan.models.filter((m) => m.spec.name === model);
-  return models.length ? { ...plan, models, analyses: [] } : undefined;
+  if (models.length === 0) return undefined;
+  const { describes: _describes, ...rest } = plan;
+  return { ...rest, models, analyses: [] };
 }
 
 /** Runs a spec given as text; `file` places it (its data file is resolved against the file's folder). */
@@ -82,9 +92,9 @@ export async function runStudyText(text: string, file: string, options: RunOptio
       const error = `cannot read the data file ${dataPath}: ${load.error}`;
       return { diagnostics: [...diagnostics, { severity: 'error', message: error, ...FILE_START, code: 'run-failed' }], failures: [], plan, dataPath, error };
     }
-    const run = runPlanOnData(plan, load.data);
+    const run = runPlanOnData(plan, load.data, { figures: options.figures !== false });
     for (const f of run.failures) {
-      const what = f.kind === 'model' ? `model ${f.name} could not be fitted` : `analysis ${f.name} could not be computed`;
+      const what = f.kind === 'model' ? `model ${f.name} could not be fitted` : `${f.kind} ${f.name} could not be computed`;
       diagnostics.push({ severity: 'error', message: `${what}: ${f.message}`, ...blockNamePosition(root, f.name), code: 'fit-failed' });
     }
     if (options.fitNotes) {
@@ -94,7 +104,17 @@ export async function runStudyText(text: string, file: string, options: RunOptio
         }
       }
     }
-    return { diagnostics, report: run.report, failures: run.failures, plan, dataPath };
+    // where the numbers came from: spec and data SHA-256, rows read, Study, Node, platform, time (first in the JSON)
+    const report =
+      options.provenance === false
+        ? run.report
+        : (({ title, dataPath: written, ...rest }) => ({
+            ...(title !== undefined ? { title } : {}),
+            dataPath: written,
+            provenance: buildProvenance(file, text, [{ file: plan.dataPath, path: dataPath, rows: load.data.rows.length }], options.provenance || {}),
+            ...rest,
+          }))(run.report);
+    return { diagnostics, report, failures: run.failures, plan, dataPath };
   } catch (e) {
     const error = `the run failed: ${(e as Error)?.message ?? String(e)}`;
     return { diagnostics: [...diagnostics, { severity: 'error', message: error, ...FILE_START, code: 'run-failed' }], failures: [], error };

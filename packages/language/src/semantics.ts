@@ -13,6 +13,7 @@ import {
   isCovariateStmt,
   isCovStmt,
   isDataDecl,
+  isDescribeBlock,
   isDfStmt,
   isDropStmt,
   isEstimateStmt,
@@ -40,6 +41,7 @@ import {
   type CovStmt,
   type CovType,
   type DataDecl,
+  type DescribeBlock,
   type DfStmt,
   type Effect,
   type EstimateStmt,
@@ -75,10 +77,12 @@ export interface StudyInfo {
   models: ModelBlock[];
   sensitivities: SensitivityBlock[];
   analyses: AnalysisBlock[];
+  /** the `describe` blocks: descriptive statistics of the cohort */
+  describes: DescribeBlock[];
 }
 
 export function studyInfo(root: StudyFile): StudyInfo {
-  const info: StudyInfo = { root, lets: [], filters: [], models: [], sensitivities: [], analyses: [] };
+  const info: StudyInfo = { root, lets: [], filters: [], models: [], sensitivities: [], analyses: [], describes: [] };
   for (const el of root.elements) {
     if (isStudyTitle(el)) info.title ??= el;
     else if (isDataDecl(el)) info.data ??= el;
@@ -88,6 +92,7 @@ export function studyInfo(root: StudyFile): StudyInfo {
     else if (isModelBlock(el)) info.models.push(el);
     else if (isSensitivityBlock(el)) info.sensitivities.push(el);
     else if (isAnalysisBlock(el)) info.analyses.push(el);
+    else if (isDescribeBlock(el)) info.describes.push(el);
   }
   return info;
 }

@@ -57,8 +57,11 @@ import { listLevels } from './validation/levels.js';
 import { checkCovarianceData, checkCovarianceStructures, checkReferenceLevels, type CheckContext } from './validation/covariance-checks.js';
 import { checkAlpha } from './validation/model-options.js';
 import { checkAnalysisData, checkBaselines, checkDataFile, checkModelRows } from './validation/data-checks.js';
+import { checkDescribe } from './validation/describe-checks.js';
+import { checkAdam } from './validation/adam-checks.js';
 import { checkDuplicateNames, checkNothingToRun, checkNumericRandomEffects, checkReversedRanges, modelValues } from './validation/spec-checks.js';
-import type { Range } from 'vscode-languageserver';
+import type { Diagnostic, Range } from 'vscode-languageserver';
+import type { DataOffload } from './validation/data-offload.js';
 
 export { Codes };
 
@@ -79,6 +82,23 @@ export function registerValidationChecks(services: StudyServices): void {
 
 type Severity = ValidationSeverity;
 
+const SEVERITY_NAME: Record<number, Severity> = { 1: 'error', 2: 'warning', 3: 'info', 4: 'hint' };
+
+/** Reports diagnostics computed elsewhere (the worker, validation/data-job.ts) as they were: same ranges, codes and data. */
+function replayDiagnostics(root: StudyFile, diagnostics: Diagnostic[], accept: ValidationAcceptor): void {
+  for (const d of diagnostics) {
+    accept(SEVERITY_NAME[d.severity ?? 1] ?? 'error', d.message, {
+      node: root,
+      range: d.range,
+      ...(d.code !== undefined ? { code: d.code } : {}),
+      ...(d.codeDescription ? { codeDescription: d.codeDescription } : {}),
+      ...(d.tags ? { tags: d.tags } : {}),
+      ...(d.relatedInformation ? { relatedInformation: d.relatedInformation } : {}),
+      ...(d.data !== undefined ? { data: d.data } : {}),
+    } as Parameters<ValidationAcceptor>[2]);
+  }
+}
+
 const KEYWORD_OF: Record<string, string> = {
   StudyTitle: 'study',
   DataDecl: 'data',
@@ -88,6 +108,7 @@ const KEYWORD_OF: Record<string, string> = {
   ModelBlock: 'model',
   SensitivityBlock: 'sensitivity',
   AnalysisBlock: 'analysis',
+  DescribeBlock: 'describe',
   OutcomeStmt: 'outcome',
   RepeatedStmt: 'repeated',
   FixedStmt: 'fixed',
@@ -110,7 +131,26 @@ function hasLevel(col: ColumnInfo, l: Literal): boolean {
 }
 
 export class StudyValidator {
+  /** `offload`: the language server's checks against large data files in its worker (validation/data-offload.ts) */
+  constructor(private readonly offload?: () => DataOffload | undefined) {}
+
   checkStudy(root: StudyFile, accept: ValidationAcceptor): void {
+    const off = this.offload?.()?.lookup(root);
+    if (off?.state === 'checked') {
+      // the worker ran this validator with the data on exactly this text
+      replayDiagnostics(root, off.diagnostics, accept);
+      return;
+    }
+    // pending: the worker is reading the data; failed: it could not (the checks that need no data, and why)
+    this.validate(root, accept, off !== undefined && off.state !== 'local');
+    const decl = off?.state === 'failed' ? studyInfo(root).data : undefined;
+    if (off?.state === 'failed' && decl) {
+      accept('warning', `the checks against the data could not run: ${off.error}`, { node: decl, property: 'path', code: Codes.dataError });
+    }
+  }
+
+  /** Every check, with the data read here; `withoutData`: only the checks that need no data (the worker has the rest). */
+  validate(root: StudyFile, accept: ValidationAcceptor, withoutData = false): void {
     const seen = new Set<string>();
     const acc: ValidationAcceptor = (severity, message, info) => {
       const n = info.node.$cstNode;
@@ -120,7 +160,7 @@ export class StudyValidator {
       accept(severity, message, info);
     };
     try {
-      new FileCheck(root, acc).run();
+      new FileCheck(root, acc, withoutData).run();
     } catch (e) {
       console.error('study validator failed', e);
       const first = root.elements[0] ?? root;
@@ -138,6 +178,8 @@ class FileCheck implements CheckContext {
   constructor(
     readonly root: StudyFile,
     readonly accept: ValidationAcceptor,
+    /** the data are checked elsewhere (the language server's worker): do not read them */
+    private readonly withoutData = false,
   ) {
     this.info = studyInfo(root);
   }
@@ -170,12 +212,16 @@ class FileCheck implements CheckContext {
       this.safe(() => checkDataFile(this));
       this.safe(() => checkBaselines(this));
       this.safe(() => checkAnalysisData(this));
+      // ADaM BDS data: CHG, PCHG, baseline flags, BASE, AVISIT's order (validation/adam-checks.ts)
+      this.safe(() => checkAdam(this));
     }
     const models = allModels(this.root);
     for (const m of models) this.safe(() => this.checkModel(m));
     for (const b of this.info.models) this.safe(() => this.checkBlockDuplicates(b));
     for (const s of this.info.sensitivities) this.safe(() => this.checkBlockDuplicates(s));
     for (const s of this.info.sensitivities) this.safe(() => this.checkDrops(s));
+    // the cohort's descriptive statistics: one value per subject (validation/describe-checks.ts)
+    for (const d of this.info.describes) this.safe(() => checkDescribe(this, d));
     // names, ranges, an empty spec, numeric random effects (validation/spec-checks.ts)
     this.safe(() => checkDuplicateNames(this));
     this.safe(() => checkReversedRanges(this));
@@ -204,6 +250,7 @@ class FileCheck implements CheckContext {
     if (typeof dataDecl.path !== 'string') return;
     const written = unquote(dataDecl.path);
     this.dataName = written;
+    if (this.withoutData) return;
     const load = loadSpecData(this.root.$document?.uri, written);
     if (!load.ok && load.untrusted) {
       this.report('info', `Restricted Mode: ${written} is not read in an untrusted workspace, so the checks against the data are off (trust the workspace to turn them on)`, dataDecl, { property: 'path' }, Codes.untrusted);
@@ -605,6 +652,8 @@ class FileCheck implements CheckContext {
   }
 
   private checkTestedAtZero(m: EffectiveModel, factor: string, node: AstNode, fixed: string[][], classes: Set<string>): void {
+    // a variant's inherited `test` statement: the note is the base model's, made there (its mean may differ a little)
+    if (m.sensitivity && !AstUtils.getContainerOfType(node, (n): n is AstNode => n === m.sensitivity)) return;
     const partners = new Set<string>();
     for (const t of fixed) if (t.length > 1 && t.includes(factor)) for (const v of t) if (v !== factor && !classes.has(v)) partners.add(v);
     for (const cov of partners) {
@@ -657,19 +706,36 @@ class FileCheck implements CheckContext {
     const filters = this.evaluableFilters(m);
     const levels = repeatedLevels(m.repeated, this.data);
     const levelSet = levels ? new Set(levels.map(String)) : undefined;
-    const seen = new Set<string>();
+    // per subject, the levels seen: a bit each for the first 30 levels of the column, then a set
+    // (one key per subject, not per row: a 200,000-subject file has 1.2 million rows)
+    const levelBit = new Map<Value, number>();
+    const seen = new Map<Value, number>();
+    const more = new Set<string>();
     for (const row of this.data.rows) {
       const s = row[subject];
       const l = row[rep];
-      if (s === null || l === null) continue;
-      if (levelSet && !levelSet.has(String(l))) continue;
+      if (s === null || l === null || s === undefined || l === undefined) continue;
+      let bit = levelBit.get(l);
+      if (bit === undefined) {
+        bit = levelSet && !levelSet.has(String(l)) ? -1 : levelBit.size < 30 ? 1 << levelBit.size : 0;
+        levelBit.set(l, bit);
+      }
+      if (bit === -1) continue;
       if (filters.length && applyFilters([row], filters).length === 0) continue;
-      const key = `${s}\u0000${l}`;
-      if (seen.has(key)) {
+      let duplicate: boolean;
+      if (bit !== 0) {
+        const mask = seen.get(s) ?? 0;
+        duplicate = (mask & bit) !== 0;
+        seen.set(s, mask | bit);
+      } else {
+        const key = `${s}\u0000${l}`;
+        duplicate = more.has(key);
+        more.add(key);
+      }
+      if (duplicate) {
         this.report('error', `${subject} ${s} has more than one row at ${rep} ${l}: each ${subject} can have one observation per ${rep}`, m.repeated.effect, { property: 'column' }, Codes.duplicateObservation);
         return;
       }
-      seen.add(key);
     }
   }
 }

@@ -109,11 +109,15 @@ describe('cells that are not numbers, named at their row', () => {
         dataLocation: { file: path.join(dir, 'ketamine.csv'), line: 52, column: c52 },
       },
     ]);
-    // and on the words that read the column: `covariate age` (line 11) and `correlate age` (line 24), not `test`/`estimate`
+    // and on the words that read the column: `covariate age` (line 11), `correlate age` (line 24), the
+    // `describe cohort` list (line 29) and the sensitivity variants' `fixed visit * age` (lines 43, 48), not `test`/`estimate`
     const uses = withCode(r.diagnostics, 'column-bad-cells');
     expect(uses.map((d) => [d.severity, d.line, d.column, d.endColumn, d.message])).toEqual([
       ['error', 11, 15, 18, "age has 2 cells that are not numbers: line 37 'fifty', line 52 '52,5'"],
       ['error', 24, 15, 18, "age has 2 cells that are not numbers: line 37 'fifty', line 52 '52,5'"],
+      ['error', 29, 5, 8, "age has 2 cells that are not numbers: line 37 'fifty', line 52 '52,5'"],
+      ['error', 43, 19, 22, "age has 2 cells that are not numbers: line 37 'fifty', line 52 '52,5'"],
+      ['error', 48, 19, 22, "age has 2 cells that are not numbers: line 37 'fifty', line 52 '52,5'"],
     ]);
     expect(uses[0].dataLocation).toEqual({ file: path.join(dir, 'ketamine.csv'), line: 37, column: c37 });
     // what the CLI prints
@@ -152,10 +156,10 @@ describe('cells that are not numbers, named at their row', () => {
   });
 
   it('a bad cell in a column the spec does not use is a warning (exit 0)', async () => {
-    const dir = folder({ 'ketamine.csv': ketamineLines({ 20: setField(7, 'n/a') }) });
+    const dir = folder({ 'ketamine.csv': ketamineLines({ 20: setField(3, 'n/a') }) });
     const r = await studyCheck(dir, KETAMINE_SPEC);
     expect(r.exitCode).toBe(0);
-    expect(r.lines).toEqual([`spec.study:3:6: warning: ketamine.csv:20:${fieldColumn(KETAMINE[19], 7)}: bmi is 'n/a' on line 20: not a number`]);
+    expect(r.lines).toEqual([`spec.study:3:6: warning: ketamine.csv:20:${fieldColumn(KETAMINE[19], 3)}: week is 'n/a' on line 20: not a number`]);
   });
 
   it('many bad cells: five named one by one, the rest in one diagnostic; the use names five and counts the rest', async () => {

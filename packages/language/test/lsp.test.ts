@@ -339,7 +339,7 @@ model m {
 });
 
 describe('document symbols', () => {
-  it('outlines study, data, subject, lets, models and analyses', async () => {
+  it('outlines study, data, subject, lets, models, analyses and describe blocks', async () => {
     await expectSymbols(services)({
       text: KETAMINE_SPEC + '\nsensitivity trajectory { method ML }\n',
       assert: (symbols: DocumentSymbol[]) => {
@@ -350,6 +350,11 @@ describe('document symbols', () => {
           ['pct_change', SymbolKind.Variable, 'percent change of bdi from visit 1'],
           ['trajectory', SymbolKind.Class, 'model'],
           ['durability', SymbolKind.Function, 'analysis'],
+          ['cohort', SymbolKind.Struct, 'describe'],
+          ['course', SymbolKind.Struct, 'describe'],
+          ['sex_adjusted', SymbolKind.Class, 'sensitivity of trajectory'],
+          ['bmi_adjusted', SymbolKind.Class, 'sensitivity of trajectory'],
+          ['full_dose', SymbolKind.Class, 'sensitivity of trajectory'],
           ['trajectory (sensitivity 1)', SymbolKind.Class, 'sensitivity of trajectory'],
         ]);
         const model = symbols[4];

@@ -22,7 +22,7 @@ async function model(body: string): Promise<ModelBlock> {
 describe('parsing', () => {
   it('parses the ketamine spec', async () => {
     const root = await parseOk(KETAMINE_SPEC);
-    expect(root.elements.map((e) => e.$type)).toEqual(['StudyTitle', 'DataDecl', 'SubjectDecl', 'LetDecl', 'ModelBlock', 'AnalysisBlock']);
+    expect(root.elements.map((e) => e.$type)).toEqual(['StudyTitle', 'DataDecl', 'SubjectDecl', 'LetDecl', 'ModelBlock', 'AnalysisBlock', 'DescribeBlock', 'DescribeBlock', 'SensitivityBlock', 'SensitivityBlock', 'SensitivityBlock']);
   });
 
   it('study, data, subject', async () => {

@@ -44,6 +44,34 @@ describe('buildPlan', () => {
           filters: [{ mode: 'where', expr: { kind: 'in', column: 'visit', values: [2, 3, 4, 5, 6] } }],
           repeatedLevels: [2, 3, 4, 5, 6],
         },
+        // the three sensitivity variants (sex, BMI, the full dose): the base model with what each block changes
+        ...[
+          { name: 'sex_adjusted', classes: ['visit', 'sex'], fixed: [['visit'], ['age'], ['visit', 'age'], ['sex']], description: 'add factor sex; fixed visit * age + sex' },
+          { name: 'bmi_adjusted', classes: ['visit'], fixed: [['visit'], ['age'], ['visit', 'age'], ['bmi']], description: 'add covariate bmi; fixed visit * age + bmi' },
+          { name: 'full_dose', classes: ['visit'], fixed: [['visit'], ['age'], ['visit', 'age']], description: 'exclude dose_adjusted == 1', exclude: true },
+        ].map((v) => ({
+          spec: {
+            name: v.name,
+            response: 'pct_change',
+            subject: 'patient',
+            classes: v.classes,
+            fixed: v.fixed,
+            intercept: true,
+            repeated: { effect: 'visit', type: 'CS', candidates: ['CS', 'AR1', 'UN'], criterion: 'BIC' },
+            random: [],
+            method: 'REML',
+            ddfm: 'between-within',
+            tests: [['visit'], ['age'], ['visit', 'age']],
+            estimates: [{ kind: 'slope-at-levels', covariate: 'age', factor: 'visit' }],
+            lsmeans: [{ effect: 'visit', pairwise: true, adjust: 'tukey' }],
+          },
+          filters: [
+            ...(v.exclude ? [{ mode: 'exclude', expr: { kind: 'compare', column: 'dose_adjusted', op: '==', value: 1 } }] : []),
+            { mode: 'where', expr: { kind: 'in', column: 'visit', values: [2, 3, 4, 5, 6] } },
+          ],
+          sensitivity: { of: 'trajectory', description: v.description },
+          repeatedLevels: [2, 3, 4, 5, 6],
+        })),
       ],
       analyses: [
         {
@@ -59,6 +87,23 @@ describe('buildPlan', () => {
             },
           ],
         },
+      ],
+      describes: [
+        {
+          name: 'cohort',
+          filters: [],
+          variables: [
+            { variable: 'age' },
+            { variable: 'sex', categorical: true },
+            { variable: 'bmi' },
+            { variable: 'ptsd', categorical: true },
+            { variable: 'bipolar', categorical: true },
+            { variable: 'bdi', at: at(1) },
+            { variable: 'bdi', at: at(6) },
+          ],
+          by: [],
+        },
+        { name: 'course', filters: [], variables: [{ variable: 'bdi' }], by: ['visit'] },
       ],
     });
     // the plan is plain data
@@ -183,8 +228,9 @@ describe('buildPlan', () => {
       KETAMINE_SPEC +
         '\nsensitivity trajectory { exclude dose_adjusted == 1; add factor sex }\nsensitivity no_age of trajectory {\n    drop covariate age\n    cov UN\n    test visit\n    estimate slope of bmi at each visit\n    add covariate bmi\n}\n',
     );
-    expect(p.models.map((m) => m.spec.name)).toEqual(['trajectory', 'trajectory (sensitivity 1)', 'no_age']);
-    const s1 = p.models[1];
+    expect(p.models.map((m) => m.spec.name)).toEqual(['trajectory', 'sex_adjusted', 'bmi_adjusted', 'full_dose', 'trajectory (sensitivity 1)', 'no_age']);
+    const s1 = p.models[4];
+    expect(s1.sensitivity).toEqual({ of: 'trajectory', description: 'exclude dose_adjusted == 1; add factor sex' });
     expect(s1.spec.fixed).toEqual([['visit'], ['age'], ['sex'], ['visit', 'age'], ['visit', 'sex']]);
     expect(s1.spec.classes).toEqual(['visit', 'sex']);
     expect(s1.filters).toEqual([
@@ -192,7 +238,8 @@ describe('buildPlan', () => {
       { mode: 'where', expr: { kind: 'in', column: 'visit', values: [2, 3, 4, 5, 6] } },
     ]);
     expect(s1.spec.repeated).toEqual(p.models[0].spec.repeated);
-    const s2 = p.models[2].spec;
+    const s2 = p.models[5].spec;
+    expect(p.models[5].sensitivity).toEqual({ of: 'trajectory', description: 'drop covariate age; cov UN; test visit; estimate slope of bmi at each visit; add covariate bmi' });
     expect(s2.fixed).toEqual([['visit'], ['bmi'], ['visit', 'bmi']]);
     expect(s2.repeated).toEqual({ effect: 'visit', type: 'UN' });
     expect(s2.tests).toEqual([['visit']]);
@@ -209,8 +256,9 @@ describe('buildPlan', () => {
     expect(plain.models[0].spec.kenwardRoger).toBeUndefined();
     expect((await plan(model('df kenward-roger observed'))).models[0].spec.kenwardRoger).toEqual({ information: 'observed' });
     // SAS KR(FIRSTORDER) and KR(LINEAR): SAS's observed information without the second-derivative term
-    expect((await plan(model('df kenward-roger firstorder'))).models[0].spec.kenwardRoger).toEqual({ information: 'observed', firstOrder: true });
-    expect((await plan(model('df kenward-roger linear'))).models[0].spec.kenwardRoger).toEqual({ information: 'observed', firstOrder: true });
+    // (`variant` keeps the spelling for the SAS export: DDFM=KR(FIRSTORDER) or KR(LINEAR))
+    expect((await plan(model('df kenward-roger firstorder'))).models[0].spec.kenwardRoger).toEqual({ information: 'observed', firstOrder: true, variant: 'firstorder' });
+    expect((await plan(model('df kenward-roger linear'))).models[0].spec.kenwardRoger).toEqual({ information: 'observed', firstOrder: true, variant: 'linear' });
   });
 
   it('maps a fallback chain and a nested subject', async () => {
@@ -331,7 +379,7 @@ describe('buildPlan: covariance structures, GROUP=, REF=, intercept-only, alpha'
       random: [],
       method: 'REML',
       ddfm: 'kenward-roger',
-      kenwardRoger: { information: 'observed', firstOrder: true },
+      kenwardRoger: { information: 'observed', firstOrder: true, variant: 'linear' },
       alpha: 0.1,
       estimates: [],
       lsmeans: [],

@@ -148,6 +148,26 @@ describe('results in the editor (ketamine example)', async () => {
     expect(Number(row(correlate, run.report.other[1]!.test)[0])).toBeCloseTo(expected.other[1].statistic, 4);
   });
 
+  it('hover on a variable of a `describe` block: its lines of the descriptive table', async () => {
+    const cohort = run.report.descriptives!.find((d) => d.name === 'cohort')!;
+    const at6 = cohort.rows.find((r) => r.label === 'bdi at visit 6')!;
+    // `bdi` in `bdi at visit 6`, and `visit` of its level: the same lines
+    const md = (await s.hover('bdi at visit 6', 1))!;
+    expect(md).toContain('**describe cohort**');
+    expect(row(md, 'bdi at visit 6')).toEqual(['n (missing)', `${at6.n} (${at6.missing})`]);
+    expect(md).toContain(`| mean ± SD | ${at6.mean!.toFixed(1)} ± ${at6.sd!.toFixed(1)} |`);
+    expect(md).not.toContain('bdi at visit 1');
+    const numbers = (h: string) => h.split('\n\n---\n\n')[0];
+    expect(numbers((await s.hover('bdi at visit 6', 'bdi at '.length + 1))!)).toBe(numbers(md));
+    // a categorical variable: its levels with n (%)
+    const sex = (await s.hover('age, sex', 'age, '.length + 1))!;
+    expect(sex).toContain('| F | 12 (24.5%) |');
+    expect(sex).toContain('| M | 37 (75.5%) |');
+    // by visit: one column per visit
+    const course = (await s.hover('bdi', 1, KETAMINE_SPEC.split('\n').findIndex((l) => l.startsWith('describe course'))))!;
+    expect(course).toContain('visit 7 (N = 49)');
+  });
+
   it('inlay hints: the headline of each test, the selection and the analyses', async () => {
     const labels = (await s.hints()).map((h) => String(h.label));
     const t3 = trajectory.type3;
@@ -161,13 +181,23 @@ describe('results in the editor (ketamine example)', async () => {
     ]);
   });
 
-  it('code lenses: ▶ Run and Results above each model and analysis block', async () => {
+  it('code lenses: ▶ Run and Results above each model, analysis and describe block', async () => {
     const lenses = (await s.Study.lsp.CodeLensProvider!.provideCodeLens(s.document, { textDocument: { uri: s.uri } }))!;
     expect(lenses.map((l) => [l.command!.title, l.command!.command, l.command!.arguments])).toEqual([
       ['▶ Run', 'study.runModel', [s.uri, 'trajectory']],
       ['Results', 'study.showResults', [s.uri]],
       ['▶ Run', 'study.runModel', [s.uri]],
       ['Results', 'study.showResults', [s.uri]],
+      // describe cohort, describe course: the whole spec
+      ['▶ Run', 'study.runModel', [s.uri]],
+      ['Results', 'study.showResults', [s.uri]],
+      ['▶ Run', 'study.runModel', [s.uri]],
+      ['Results', 'study.showResults', [s.uri]],
+      // the three sensitivity variants: each on its own
+      ...['sex_adjusted', 'bmi_adjusted', 'full_dose'].flatMap((v) => [
+        ['▶ Run', 'study.runModel', [s.uri, v]],
+        ['Results', 'study.showResults', [s.uri]],
+      ]),
     ]);
   });
 

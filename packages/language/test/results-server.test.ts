@@ -173,7 +173,8 @@ describe('language server over stdio', () => {
 
   it('code lenses run and show results', async () => {
     const lenses: CodeLens[] = await conn.sendRequest('textDocument/codeLens', { textDocument: { uri } });
-    expect(lenses.map((l) => l.command?.command)).toEqual(['study.runModel', 'study.showResults', 'study.runModel', 'study.showResults']);
+    // the model, the analysis, the two describe blocks and the three sensitivity variants
+    expect(lenses.map((l) => l.command?.command)).toEqual(Array(7).fill(['study.runModel', 'study.showResults']).flat());
     expect(lenses[0]!.command!.arguments).toEqual([uri, 'trajectory']);
     expect(lenses[0]!.range.start.line).toBe(pos('model trajectory').line);
   });

@@ -23,7 +23,7 @@ describe('runStudyFile', () => {
   it('runs the ketamine spec', async () => {
     const r = await runStudyFile(path.join(KETAMINE_DIR, 'ketamine.study'));
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    expect(r.report?.models.map((m) => m.name)).toEqual(['trajectory']);
+    expect(r.report?.models.map((m) => m.name)).toEqual(['trajectory', 'sex_adjusted', 'bmi_adjusted', 'full_dose']);
     expect(r.plan?.models[0].spec.fixed).toEqual([['visit'], ['age'], ['visit', 'age']]);
   });
 
@@ -39,7 +39,7 @@ describe('runStudyFile', () => {
     expect(errors[0].message).toMatch(/^analysis durability could not be computed: correlation is undefined: the first variable is constant/);
     const line = spec.split('\n').findIndex((l) => l.startsWith('analysis durability')) + 1;
     expect(errors[0]).toMatchObject({ line, column: 10 });
-    expect(r.report?.models).toHaveLength(1);
+    expect(r.report?.models).toHaveLength(4); // the model and its three sensitivity variants
     expect(nonFiniteNumbers(r.report)).toEqual([]);
   });
 });

@@ -448,7 +448,7 @@ describe('diagnostics', () => {
   it('sensitivity diagnostics: a bad added covariate is reported once', async () => {
     const text = KETAMINE_SPEC + '\nsensitivity trajectory { exclude dose_adjusted == 1; add covariate sex }\n';
     const { d, word } = await one(text, 'covariate-not-numeric');
-    expect(d.range.start.line).toBe(lineOf(text, 'sensitivity'));
+    expect(d.range.start.line).toBe(lineOf(text, 'sensitivity trajectory {'));
     expect(word).toBe('sex');
   });
 

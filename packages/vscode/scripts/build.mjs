@@ -1,8 +1,9 @@
 // Bundles the extension with esbuild into out/ (everything the .vsix needs; `vsce package --no-dependencies`):
 //   out/extension.cjs   the extension (cjs, `vscode` external)
 //   out/server.cjs      the Study language server (packages/language/src/server/main.ts; Langium is ESM, bundled to cjs)
-//   out/fit-worker.cjs  the server's fit worker (packages/language/src/results/fit-worker.ts; the extension passes
-//                       its path to the server in STUDY_FIT_WORKER)
+//   out/fit-worker.cjs  the server's worker (packages/language/src/results/fit-worker.ts): fits, and the checks against
+//                       large data files (validation/data-offload.ts); the extension passes its path to the server in
+//                       STUDY_FIT_WORKER
 //   out/webview.js      the Results panel script (browser iife; draws figures with the engine's renderFigureSvg)
 // Usage: node scripts/build.mjs [--watch] [--minify]
 import * as esbuild from 'esbuild';

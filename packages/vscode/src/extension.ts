@@ -79,7 +79,7 @@ async function startClient(): Promise<void> {
 export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
   context = ctx;
   output = vscode.window.createOutputChannel('Study');
-  dataWatcher = vscode.workspace.createFileSystemWatcher('**/*.{csv,tsv}');
+  dataWatcher = vscode.workspace.createFileSystemWatcher('**/*.{csv,tsv,txt,xpt,xport,sas7bdat,json,ndjson,parquet,parq}');
   ctx.subscriptions.push(output, dataWatcher);
   const host: PanelHost = { run: async (uri) => { await runStudy(uri, undefined, host); }, exportReport: (uri) => exportReport(uri), isTrusted };
   const reg = (id: string, fn: (...args: any[]) => unknown) => ctx.subscriptions.push(vscode.commands.registerCommand(id, fn));

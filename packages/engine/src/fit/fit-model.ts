@@ -10,12 +10,13 @@ import type { CandidateRow, CovParmRow, FitNote, IterationRow } from '../results
 import { CovarianceModel, type BlockLayout, type ResidualChoice } from '../covariance/covariance-model.js';
 import { scalesWithVariance } from '../covariance/structure.js';
 import { DesignError } from '../design.js';
-import { cholesky, inverseFromCholesky, solveCholesky } from './dense.js';
+import { cholesky, inverseFromCholesky, multiply, solveCholesky } from './dense.js';
 import { invertInformation } from './information.js';
 import { ProfiledLikelihood, type LikelihoodEvaluation } from './likelihood.js';
 import { commonScaleIndex, directObjective, profiledCoordinates, profiledObjective, type ObjectiveValue } from './objective.js';
 import { newtonRaphson, type OptimizerOptions } from './optimizer.js';
 import { blockLayouts, buildPatterns, fullRankX } from './patterns.js';
+import { spanningVInverseZ } from './spanning.js';
 
 export interface FitResult {
   structure: CovarianceType;
@@ -66,10 +67,12 @@ export interface FitResult {
   layouts: BlockLayout[];
   /** V of subject block i (Design.subjects[i]) at the estimate */
   blockCovariance(i: number): Matrix;
-  /** V^-1 of subject block i at the estimate */
-  blockInverse(i: number): Matrix;
-  /** dV/dtheta_k of subject block i at the estimate, one per parameter */
-  blockDerivatives(i: number): Matrix[];
+  /**
+   * V⁻¹Z of subject block i at the estimate (m x g over the block's random-effect columns, row-major):
+   * what the random-effect solution needs. A block spanning several R-subjects takes it from the
+   * Woodbury form (fit/spanning.ts) instead of inverting its V.
+   */
+  blockVInverseZ(i: number): Float64Array;
 }
 
 export interface FitOptions extends OptimizerOptions {
@@ -315,13 +318,19 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
     likelihood,
     layouts,
     blockCovariance: (i) => toMatrix(model.blockCovariance(ev.theta, layoutOf(i)), m(i)),
-    blockInverse: (i) => {
-      const L = cholesky(model.blockCovariance(ev.theta, layoutOf(i)), m(i));
+    blockVInverseZ: (i) => {
+      const layout = layoutOf(i);
+      if (layout.rGroups && layout.localColumns.length > 0) {
+        const w = spanningVInverseZ(model, layout, ev.theta);
+        if (!w) throw new Error('V block is not positive definite');
+        return w;
+      }
+      const mi = m(i);
+      const g = layout.localColumns.length;
+      const L = cholesky(model.blockCovariance(ev.theta, layout), mi);
       if (!L) throw new Error('V block is not positive definite');
-      return toMatrix(inverseFromCholesky(L, m(i)), m(i));
+      return multiply(inverseFromCholesky(L, mi), layout.zLocal, mi, mi, g);
     },
-    blockDerivatives: (i) =>
-      model.blockDerivatives(ev.theta, layoutOf(i)).map((d) => (d ? toMatrix(d, m(i)) : new Matrix(m(i), m(i)))),
   };
 }
 
@@ -384,14 +393,31 @@ export function standardiseResponse(y: Float64Array, X: Float64Array, p: number,
   for (let i = 0; i < n; i++) ymax = Math.max(ymax, Math.abs(y[i]));
   if (!Number.isFinite(ymax)) throw new DesignError(`${response} has a value that is not a finite number`);
   const beta = new Float64Array(p);
-  const e = Float64Array.from(y, (v) => (ymax > 0 ? v / ymax : 0));
+  // (explicit loops: Float64Array.from with a map function is a slow generic path)
+  const e = new Float64Array(n);
+  if (ymax > 0) for (let i = 0; i < n; i++) e[i] = y[i] / ymax;
   if (p > 0) {
+    // X rows are mostly zeros (class dummies): work over each row's non-zero entries only
+    const nzStart = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) {
+      const o = i * p;
+      let c = 0;
+      for (let a = 0; a < p; a++) if (X[o + a] !== 0) c++;
+      nzStart[i + 1] = nzStart[i] + c;
+    }
+    const nzCol = new Int32Array(nzStart[n]);
+    for (let i = 0; i < n; i++) {
+      const o = i * p;
+      let k = nzStart[i];
+      for (let a = 0; a < p; a++) if (X[o + a] !== 0) nzCol[k++] = a;
+    }
     const XtX = new Float64Array(p * p);
     for (let i = 0; i < n; i++) {
-      for (let a = 0; a < p; a++) {
-        const xa = X[i * p + a];
-        if (xa === 0) continue;
-        for (let b = 0; b < p; b++) XtX[a * p + b] += xa * X[i * p + b];
+      const o = i * p;
+      for (let s = nzStart[i]; s < nzStart[i + 1]; s++) {
+        const a = nzCol[s];
+        const xa = X[o + a];
+        for (let t = nzStart[i]; t < nzStart[i + 1]; t++) XtX[a * p + nzCol[t]] += xa * X[o + nzCol[t]];
       }
     }
     const d = Float64Array.from({ length: p }, (_, a) => 1 / Math.sqrt(XtX[a * p + a] || 1));
@@ -400,12 +426,21 @@ export function standardiseResponse(y: Float64Array, X: Float64Array, p: number,
     if (L) {
       for (let pass = 0; pass < 2; pass++) {
         const Xte = new Float64Array(p);
-        for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) Xte[a] += X[i * p + a] * e[i];
-        const delta = solveCholesky(L, p, Xte.map((v, a) => v * d[a])).map((v, a) => v * d[a]);
-        for (let a = 0; a < p; a++) beta[a] += delta[a];
         for (let i = 0; i < n; i++) {
+          const o = i * p;
+          const ei = e[i];
+          for (let s = nzStart[i]; s < nzStart[i + 1]; s++) Xte[nzCol[s]] += X[o + nzCol[s]] * ei;
+        }
+        for (let a = 0; a < p; a++) Xte[a] *= d[a];
+        const delta = solveCholesky(L, p, Xte);
+        for (let a = 0; a < p; a++) {
+          delta[a] *= d[a];
+          beta[a] += delta[a];
+        }
+        for (let i = 0; i < n; i++) {
+          const o = i * p;
           let f = 0;
-          for (let a = 0; a < p; a++) f += X[i * p + a] * delta[a];
+          for (let s = nzStart[i]; s < nzStart[i + 1]; s++) f += X[o + nzCol[s]] * delta[nzCol[s]];
           e[i] -= f;
         }
       }
@@ -431,7 +466,8 @@ export function standardiseResponse(y: Float64Array, X: Float64Array, p: number,
     );
   }
   for (let a = 0; a < p; a++) beta[a] *= ymax;
-  return { y: e.map((v) => v / relative), beta, scale };
+  for (let i = 0; i < n; i++) e[i] /= relative;
+  return { y: e, beta, scale };
 }
 
 /** M[k][l] * (u_k u_l)^power for a symmetric matrix: the change of units of a covariance (power 1) or Hessian (-1). */

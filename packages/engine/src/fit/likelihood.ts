@@ -25,6 +25,7 @@ import {
   traceProduct,
 } from './dense.js';
 import type { PatternData } from './patterns.js';
+import { SpanningKernel, type SpanningState } from './spanning.js';
 
 export interface LikelihoodEvaluation {
   theta: number[];
@@ -50,6 +51,9 @@ export class ProfiledLikelihood {
   /** (n - p) log 2pi under REML, n log 2pi under ML */
   readonly constant: number;
 
+  /** per pattern: the Woodbury kernel of a block a random effect spans across R-subjects (null: dense V) */
+  readonly kernels: (SpanningKernel | null)[];
+
   constructor(
     readonly model: CovarianceModel,
     readonly patterns: PatternData[],
@@ -61,6 +65,11 @@ export class ProfiledLikelihood {
   ) {
     this.q = model.size;
     this.constant = (method === 'REML' ? n - p : n) * Math.log(2 * Math.PI);
+    this.kernels = patterns.map((pat) =>
+      model.random && pat.layout.rGroups && pat.count === 1 && pat.directX && pat.directY && pat.layout.localColumns.length > 0
+        ? new SpanningKernel(model, pat.layout, pat.directX, pat.directY, p)
+        : null,
+    );
   }
 
   /** null when theta gives a V (or X'V^-1X) that is not positive definite */
@@ -71,11 +80,25 @@ export class ProfiledLikelihood {
     const reml = this.method === 'REML';
 
     const W: Float64Array[] = [];
+    const states: (SpanningState | null)[] = [];
     const XtWX = new Float64Array(p * p);
     const XtWy = new Float64Array(p);
     let yWy = 0;
     let logDetV = 0;
-    for (const pat of patterns) {
+    for (const [pi, pat] of patterns.entries()) {
+      const kernel = this.kernels[pi];
+      if (kernel) {
+        const st = kernel.evaluate(theta);
+        if (!st) return null;
+        states.push(st);
+        W.push(new Float64Array(0));
+        logDetV += st.logDetV;
+        for (let t = 0; t < p * p; t++) XtWX[t] += st.XtWX[t];
+        for (let j = 0; j < p; j++) XtWy[j] += st.XtWy[j];
+        yWy += st.yWy;
+        continue;
+      }
+      states.push(null);
       const V = this.model.blockCovariance(theta, pat.layout);
       const L = cholesky(V, pat.m);
       if (!L) return null;
@@ -108,6 +131,26 @@ export class ProfiledLikelihood {
     const S2 = new Float64Array(q * q); // tr(P V_kl) - y'P V_kl P y
 
     patterns.forEach((pat, pi) => {
+      const st = states[pi];
+      if (st) {
+        const d = this.kernels[pi]!.derivatives(st, beta, C, level, reml);
+        for (let k = 0; k < q; k++) {
+          let g = d.trWV[k] - d.uVu[k];
+          if (reml) g -= traceProduct(C, d.M[k], p);
+          gradient[k] += g;
+          for (let j = 0; j < p; j++) b[k][j] += d.b[k][j];
+          if (level === 2 && reml) for (let t = 0; t < p * p; t++) M[k][t] += d.M[k][t];
+        }
+        if (level === 2) {
+          for (let t = 0; t < q * q; t++) {
+            T[t] += d.T![t];
+            RR[t] += d.RR![t];
+            if (reml) CN[t] += d.CN![t];
+            S2[t] += d.S2![t];
+          }
+        }
+        return;
+      }
       const m = pat.m;
       const Wi = W[pi];
       pat.prepare(C, beta);

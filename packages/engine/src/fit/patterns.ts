@@ -22,6 +22,14 @@ export class PatternData {
   private Xs: Float64Array | null = null;
   private ys: Float64Array | null = null;
 
+  /** the direct form's X rows (count x m x p) and y (count x m); null in tensor form */
+  get directX(): Float64Array | null {
+    return this.Xs;
+  }
+  get directY(): Float64Array | null {
+    return this.ys;
+  }
+
   /** set by prepare(): sum_i X_i C X_i', sum_i r_i r_i', sum_i x_ia r_ib */
   Q = new Float64Array(0);
   Srr = new Float64Array(0);
@@ -43,11 +51,21 @@ export class PatternData {
       const Sxx = new Float64Array(m * m * p * p);
       const Sxy = new Float64Array(m * m * p);
       const Syy = new Float64Array(m * m);
+      // X rows are mostly zeros (class dummies): each row's non-zero columns, listed once per subject
+      const nzIndex = new Int32Array(m * p);
+      const nzCount = new Int32Array(m);
       for (const b of blocks) {
         const rows = rowsOf(b);
         for (let a = 0; a < m; a++) {
           const ra = rows[a] * p;
+          let c = 0;
+          for (let j = 0; j < p; j++) if (X[ra + j] !== 0) nzIndex[a * p + c++] = j;
+          nzCount[a] = c;
+        }
+        for (let a = 0; a < m; a++) {
+          const ra = rows[a] * p;
           const ya = y[rows[a]];
+          const na = nzCount[a];
           for (let c = 0; c < m; c++) {
             const rc = rows[c] * p;
             const yc = y[rows[c]];
@@ -55,12 +73,16 @@ export class PatternData {
             Syy[ac] += ya * yc;
             const oxy = ac * p;
             const oxx = ac * p * p;
-            for (let j = 0; j < p; j++) {
+            const nc = nzCount[c];
+            for (let s = 0; s < na; s++) {
+              const j = nzIndex[a * p + s];
               const xj = X[ra + j];
               Sxy[oxy + j] += xj * yc;
-              if (xj === 0) continue;
               const o = oxx + j * p;
-              for (let k = 0; k < p; k++) Sxx[o + k] += xj * X[rc + k];
+              for (let t = 0; t < nc; t++) {
+                const k = nzIndex[c * p + t];
+                Sxx[o + k] += xj * X[rc + k];
+              }
             }
           }
         }
@@ -290,6 +312,9 @@ export function buildPatterns(
       for (let c1 = 0; c1 < g; c1++) for (let c2 = 0; c2 < g; c2++) gp.push(gParameterOf(L.localColumns[c1], L.localColumns[c2]));
       key += '|' + gp.join(',') + '|' + Array.from(L.zLocal).join(',');
     }
+    // a block spanning several R-subjects is its own pattern: the likelihood's Woodbury kernel takes it
+    // in time linear in its size, from its own rows, where a shared dense V would cost the cube
+    if (L.rGroups && L.localColumns.length > 0) key = `block ${b}`;
     const list = groups.get(key);
     if (list) list.push(b);
     else groups.set(key, [b]);

@@ -79,7 +79,7 @@ export interface KenwardRoger {
 
 type KrFit = Pick<
   FitResult,
-  'theta' | 'covBeta' | 'covarianceModel' | 'layouts' | 'blockInverse' | 'blockDerivatives' | 'q' | 'thetaCov' | 'hessian' | 'atBound'
+  'theta' | 'covBeta' | 'covarianceModel' | 'likelihood' | 'q' | 'thetaCov' | 'hessian' | 'atBound'
 >;
 
 /**
@@ -97,7 +97,7 @@ function inverseInformation(I: Matrix, atBound: boolean[], notes: string[]): Mat
 }
 
 export function kenwardRoger(
-  design: Pick<Design, 'X' | 'columns' | 'subjects'>,
+  design: Pick<Design, 'columns'>,
   fit: KrFit,
   options: KenwardRogerOptions = {},
 ): KenwardRoger {

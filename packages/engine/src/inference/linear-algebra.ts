@@ -40,7 +40,7 @@ export function rankContributions(columns: Float64Array[], tolerance = RANK_TOLE
   return adds;
 }
 
-export function matrixColumns(m: Matrix, indices?: number[]): Float64Array[] {
+export function matrixColumns(m: Pick<Matrix, 'columns' | 'getColumn'> | { columns: number; getColumn(j: number): ArrayLike<number> }, indices?: number[]): Float64Array[] {
   const idx = indices ?? Array.from({ length: m.columns }, (_, j) => j);
   return idx.map((j) => Float64Array.from(m.getColumn(j)));
 }

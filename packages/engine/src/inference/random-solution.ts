@@ -21,7 +21,7 @@ import type { RandomSolutionRow } from '../results.js';
 import { studentTTwoSidedP } from '../distributions/central.js';
 import { containmentDf, residualDf } from './ddf.js';
 
-type FitPieces = Pick<FitResult, 'beta' | 'covBeta' | 'theta' | 'covarianceModel' | 'layouts' | 'blockInverse'>;
+type FitPieces = Pick<FitResult, 'beta' | 'covBeta' | 'theta' | 'covarianceModel' | 'layouts' | 'blockVInverseZ'>;
 
 /** One subject block's EBLUPs: the block's G columns, G_i, GA = G_i Z_i' V_i^-1 (g x m) and gamma_i. */
 interface BlockBlup {
@@ -42,19 +42,12 @@ function blockBlups(design: Design, fit: FitPieces): (BlockBlup | undefined)[] {
     const g = columns.length;
     if (g === 0) return undefined;
     const m = block.rows.length;
-    const Vinv = fit.blockInverse(i);
-    const Z = layout.zLocal; // m x g, row-major
+    const VinvZ = fit.blockVInverseZ(i); // m x g
     const G = new Float64Array(g * g);
     for (let a = 0; a < g; a++) for (let b = 0; b < g; b++) G[a * g + b] = random.entry(fit.theta, columns[a]!, columns[b]!);
     // A = Z_i' V_i^-1 (g x m), then GA = G_i A: the BLUP operator on y_i - X_i beta
     const A = new Float64Array(g * m);
-    for (let a = 0; a < g; a++) {
-      for (let r = 0; r < m; r++) {
-        let s = 0;
-        for (let k = 0; k < m; k++) s += Z[k * g + a]! * Vinv.get(k, r);
-        A[a * m + r] = s;
-      }
-    }
+    for (let a = 0; a < g; a++) for (let r = 0; r < m; r++) A[a * m + r] = VinvZ[r * g + a]!;
     const GA = new Float64Array(g * m);
     for (let a = 0; a < g; a++) {
       for (let r = 0; r < m; r++) {

@@ -36,7 +36,7 @@ export interface SatterthwaiteDf {
 
 type SatterthwaiteFit = Pick<
   FitResult,
-  'theta' | 'covBeta' | 'covarianceModel' | 'layouts' | 'blockInverse' | 'blockDerivatives' | 'q' | 'thetaCov' | 'hessian' | 'atBound'
+  'theta' | 'covBeta' | 'covarianceModel' | 'likelihood' | 'q' | 'thetaCov' | 'hessian' | 'atBound'
 >;
 
 /**
@@ -64,7 +64,7 @@ export function combineComponentDf(nu: number[], tolerance = 1e-8): number {
 }
 
 export function satterthwaite(
-  design: Pick<Design, 'X' | 'columns' | 'subjects'>,
+  design: Pick<Design, 'columns'>,
   fit: SatterthwaiteFit,
   options: { thetaCov?: Matrix; sensitivity?: VarianceSensitivity } = {},
 ): SatterthwaiteDf {

@@ -20,6 +20,7 @@
  */
 import { Matrix, QrDecomposition } from 'ml-matrix';
 import type { Design } from '../design-types.js';
+import type { DesignMatrix } from '../design-matrix.js';
 import type { Term } from '../model-spec.js';
 import type { Type3Row } from '../results.js';
 import { fTest, type FixedEffectsFit } from './contrasts.js';
@@ -52,16 +53,23 @@ export function termContains(outer: Term, inner: Term): boolean {
 }
 
 /** X'X in one pass over the rows: the aliasing relations need only this p × p summary of X. */
-function crossProduct(X: Matrix): Matrix {
+function crossProduct(X: DesignMatrix): Matrix {
   const n = X.rows;
   const p = X.columns;
   const out = new Float64Array(p * p);
+  const data = X.data;
+  const nonzero = new Int32Array(p);
   for (let i = 0; i < n; i++) {
-    const row = X.getRow(i);
-    for (let a = 0; a < p; a++) {
-      const xa = row[a];
-      if (xa === 0) continue;
-      for (let b = a; b < p; b++) out[a * p + b] += xa * row[b];
+    const o = i * p;
+    let nz = 0;
+    for (let a = 0; a < p; a++) if (data[o + a] !== 0) nonzero[nz++] = a;
+    for (let s = 0; s < nz; s++) {
+      const a = nonzero[s]!;
+      const xa = data[o + a]!;
+      for (let t = s; t < nz; t++) {
+        const b = nonzero[t]!;
+        out[a * p + b] += xa * data[o + b]!;
+      }
     }
   }
   const m = new Matrix(p, p);
@@ -73,7 +81,7 @@ function crossProduct(X: Matrix): Matrix {
 }
 
 // Type 3 hypotheses, estimates and LS-means all ask for the relations of the same design.
-const relationsCache = new WeakMap<Matrix, Matrix>();
+const relationsCache = new WeakMap<DesignMatrix, Matrix>();
 /** per relations matrix: sqrt of each column's X'X diagonal (the columns' scales), for scale-free tests */
 const columnScales = new WeakMap<Matrix, Float64Array>();
 

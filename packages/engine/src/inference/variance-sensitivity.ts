@@ -13,6 +13,7 @@
 import { Matrix } from 'ml-matrix';
 import type { Design } from '../design-types.js';
 import type { FitResult } from '../fit/fit-model.js';
+import { cholesky, inverseFromCholesky, multiply, traceProduct as denseTraceProduct } from '../fit/dense.js';
 
 export interface VarianceSensitivity {
   /** the non-aliased GLM columns, in order: the rows/columns of every matrix below */
@@ -41,12 +42,14 @@ export function restrictColumns(L: Matrix, kept: number[]): Matrix {
   return L.subMatrixColumn(kept);
 }
 
-type SensitivityFit = Pick<
-  FitResult,
-  'theta' | 'covBeta' | 'covarianceModel' | 'layouts' | 'blockInverse' | 'blockDerivatives' | 'q'
->;
+type SensitivityFit = Pick<FitResult, 'theta' | 'covBeta' | 'covarianceModel' | 'likelihood' | 'q'>;
 
-export function varianceSensitivity(design: Pick<Design, 'X' | 'columns' | 'subjects'>, fit: SensitivityFit): VarianceSensitivity {
+/**
+ * P, Q, R and the traces as sums over the likelihood's patterns (subjects with the same V share it):
+ * Σ_i X_i'A X_i comes from each pattern's cross-product tensors, so the cost depends on the number of
+ * patterns and the block size, not on the number of subjects.
+ */
+export function varianceSensitivity(design: Pick<Design, 'columns'>, fit: SensitivityFit): VarianceSensitivity {
   const kept = keptColumns(design);
   const p = kept.length;
   const q = fit.q;
@@ -54,51 +57,87 @@ export function varianceSensitivity(design: Pick<Design, 'X' | 'columns' | 'subj
   const P = Array.from({ length: q }, () => new Matrix(p, p));
   const Q = Array.from({ length: q }, () => Array.from({ length: q }, () => new Matrix(p, p)));
   const traces = new Matrix(q, q);
-  const nonLinear = !fit.covarianceModel.residual.linear;
-  const R = nonLinear ? Array.from({ length: q }, () => Array.from({ length: q }, () => new Matrix(p, p))) : null;
+  const model = fit.covarianceModel;
+  const R = model.residual.linear ? null : Array.from({ length: q }, () => Array.from({ length: q }, () => new Matrix(p, p)));
+  const addTo = (M: Matrix, flat: Float64Array, sign = 1) => {
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) M.set(a, b, M.get(a, b) + sign * flat[a * p + b]!);
+  };
 
-  design.subjects.forEach((block, i) => {
-    const Xi = design.X.selection(block.rows, kept);
-    const Vinv = fit.blockInverse(i);
-    const D = fit.blockDerivatives(i);
-    const A = Vinv.mmul(Xi); // V⁻¹X
-    const active = D.map((d) => maxAbs(d) > 0);
-    const DA = D.map((d, k) => (active[k] ? d.mmul(A) : null)); // V_k V⁻¹ X
-    const VinvDA = DA.map((m) => (m ? Vinv.mmul(m) : null)); // V⁻¹ V_k V⁻¹ X
-    const H = D.map((d, k) => (active[k] ? d.mmul(Vinv) : null)); // V_k V⁻¹
+  // blocks a random effect spans across R-subjects: the Woodbury kernel's sums, linear in the block's size
+  const kernels = fit.likelihood.kernels;
+  // P, Q, R and the traces do not involve the residuals: any beta will do
+  const anyBeta = new Float64Array(p);
+  const PhiFlat = Float64Array.from({ length: p * p }, (_, t) => Phi.get(Math.floor(t / p), t % p));
+  fit.likelihood.patterns.forEach((pat, pi) => {
+    const kernel = kernels[pi];
+    if (!kernel) return;
+    const st = kernel.evaluate(fit.theta);
+    if (!st) throw new Error('V is not positive definite at the estimate');
+    const d = kernel.derivatives(st, anyBeta, PhiFlat, 2, true, true);
     for (let k = 0; k < q; k++) {
-      if (!DA[k]) continue;
-      P[k]!.sub(A.transpose().mmul(DA[k]!));
+      addTo(P[k]!, d.M[k]!, -1);
       for (let l = k; l < q; l++) {
-        if (!DA[l]) continue;
-        const qkl = DA[k]!.transpose().mmul(VinvDA[l]!);
-        Q[k]![l]!.add(qkl);
-        if (l !== k) Q[l]![k]!.add(qkl.transpose());
-        // tr(V⁻¹V_k V⁻¹V_l) = Σ_ab (V_kV⁻¹)_ab (V_lV⁻¹)_ba
-        const t = traceOfProduct(H[k]!, H[l]!);
-        traces.set(k, l, traces.get(k, l) + t);
-        if (l !== k) traces.set(l, k, traces.get(l, k) + t);
+        const idx = k * q + l;
+        const qkl = d.QQ!.get(idx);
+        if (qkl) {
+          addTo(Q[k]![l]!, qkl);
+          if (l !== k) {
+            const t = Q[l]![k]!;
+            for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) t.set(a, b, t.get(a, b) + qkl[b * p + a]!);
+          }
+        }
+        const tr = d.T![idx]!;
+        traces.set(k, l, traces.get(k, l) + tr);
+        if (l !== k) traces.set(l, k, traces.get(l, k) + tr);
       }
     }
     if (R) {
-      const layout = fit.layouts[i]!;
-      const m = layout.positions.length;
-      for (const s of fit.covarianceModel.blockSecondDerivatives(fit.theta, layout)) {
-        const S = new Matrix(m, m);
-        for (let a = 0; a < m; a++) for (let b = 0; b < m; b++) S.set(a, b, s.matrix[a * m + b]!);
-        const r = A.transpose().mmul(S).mmul(A);
-        R[s.k]![s.l]!.add(r);
-        if (s.l !== s.k) R[s.l]![s.k]!.add(r);
+      for (const [idx, r] of d.R2!) {
+        const k = Math.floor(idx / q);
+        const l = idx % q;
+        addTo(R[k]![l]!, r);
+        if (l !== k) addTo(R[l]![k]!, r);
+      }
+    }
+  });
+
+  fit.likelihood.patterns.forEach((pat, pi) => {
+    if (kernels[pi]) return;
+    const m = pat.m;
+    const L = cholesky(model.blockCovariance(fit.theta, pat.layout), m);
+    if (!L) throw new Error('V is not positive definite at the estimate');
+    const W = inverseFromCholesky(L, m);
+    const dV = model.blockDerivatives(fit.theta, pat.layout);
+    // H_k = V_k W, D_k = W V_k W (m x m)
+    const H = dV.map((Vk) => (Vk ? multiply(Vk, W, m, m, m) : null));
+    const D = H.map((Hk) => (Hk ? multiply(W, Hk, m, m, m) : null));
+    for (let k = 0; k < q; k++) {
+      if (!D[k]) continue;
+      addTo(P[k]!, pat.quadX(D[k]!), -1);
+      for (let l = k; l < q; l++) {
+        if (!D[l]) continue;
+        // Q_kl = Σ X' W V_k W V_l W X = quadX(D_k V_l W) = quadX(D_k H_l)
+        const qkl = pat.quadX(multiply(D[k]!, H[l]!, m, m, m));
+        addTo(Q[k]![l]!, qkl);
+        if (l !== k) {
+          const t = Q[l]![k]!;
+          for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) t.set(a, b, t.get(a, b) + qkl[b * p + a]!);
+        }
+        // tr(W V_k W V_l) = tr(H_k H_l)
+        const tr = pat.count * denseTraceProduct(H[k]!, H[l]!, m);
+        traces.set(k, l, traces.get(k, l) + tr);
+        if (l !== k) traces.set(l, k, traces.get(l, k) + tr);
+      }
+    }
+    if (R) {
+      for (const sd of model.blockSecondDerivatives(fit.theta, pat.layout)) {
+        const r = pat.quadX(multiply(multiply(W, sd.matrix, m, m, m), W, m, m, m));
+        addTo(R[sd.k]![sd.l]!, r);
+        if (sd.l !== sd.k) addTo(R[sd.l]![sd.k]!, r);
       }
     }
   });
   return { kept, Phi, P, Q, R, traces, q };
-}
-
-function maxAbs(m: Matrix): number {
-  let v = 0;
-  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.columns; j++) v = Math.max(v, Math.abs(m.get(i, j)));
-  return v;
 }
 
 /** tr(A B) for square A, B */

@@ -11,6 +11,7 @@ import type {
   AnalysisScatterFigure,
   CovariateScatterFigure,
   Figure,
+  ForestFigure,
   ObservedMeansFigure,
   ResidualsFigure,
   TrajectoriesFigure,
@@ -63,6 +64,8 @@ export function figureTitle(figure: Figure): string {
       return figure.title;
     case 'residuals':
       return `Conditional residuals of model ${figure.model}`;
+    case 'forest':
+      return `Sensitivity analyses of ${figure.model}: ${Number((100 * (1 - figure.alpha)).toPrecision(6))}% CI in the model and each variant`;
   }
 }
 
@@ -203,7 +206,62 @@ function draw(figure: Figure, o: Required<Pick<RenderOptions, 'width'>>, documen
       return analysisScatter(figure, o, document);
     case 'residuals':
       return residuals(figure, o, document);
+    case 'forest':
+      return forest(figure, o, document);
   }
+}
+
+/**
+ * The sensitivity forest plot: one panel per kind of result (the `estimate` rows, the `compare`
+ * differences: their scales differ), a row per result and model, the estimate with its confidence
+ * limits, a line at 0; a point whose significance differs from the base model's is drawn hollow and red.
+ */
+function forest(f: ForestFigure, o: Required<Pick<RenderOptions, 'width'>>, document: Document): SVGElement {
+  const panels = (['estimate', 'diff'] as const).map((kind) => f.rows.filter((r) => r.kind === kind)).filter((rows) => rows.length > 0);
+  const rowHeight = 13;
+  const plots = panels.map((rows) => {
+    const data = rows.flatMap((r) => r.points.map((p) => ({ ...p, label: r.label, key: `${r.label}\u0000${p.model}` })));
+    const keys = data.map((d) => d.key);
+    return Plot.plot({
+      document: document as never,
+      width: o.width,
+      height: 40 + rowHeight * keys.length + 6 * rows.length,
+      marginLeft: 230,
+      marginRight: 20,
+      marginTop: 10,
+      x: { label: rows[0]!.kind === 'estimate' ? 'estimate' : 'difference', grid: true },
+      y: {
+        domain: keys,
+        label: null,
+        tickSize: 0,
+        tickFormat: (k: string) => {
+          const [label, model] = k.split('\u0000');
+          return model === f.models[0] ? label! : `· ${model}`;
+        },
+      },
+      color: { domain: f.models, range: PALETTE },
+      marks: [
+        Plot.ruleX([0], { stroke: '#888' }),
+        Plot.ruleY(data, { y: 'key', x1: 'lower', x2: 'upper', stroke: 'model', strokeWidth: 1.5 }),
+        Plot.dot(data.filter((d) => !d.changed), { x: 'estimate', y: 'key', fill: 'model', r: 3.5 }),
+        Plot.dot(data.filter((d) => d.changed), { x: 'estimate', y: 'key', stroke: '#d62728', fill: 'white', strokeWidth: 2, r: 4.5 }),
+      ],
+    }) as SVGElement;
+  });
+  if (plots.length === 1) return plots[0]!;
+  const outer = document.createElementNS(SVG_NS, 'svg') as unknown as SVGElement;
+  let y = 0;
+  for (const p of plots) {
+    p.setAttribute('y', String(y));
+    y += Number(p.getAttribute('height'));
+    outer.appendChild(p);
+  }
+  outer.setAttribute('width', String(o.width));
+  outer.setAttribute('height', String(y));
+  outer.setAttribute('viewBox', `0 0 ${o.width} ${y}`);
+  outer.setAttribute('font-family', 'system-ui, sans-serif');
+  outer.setAttribute('font-size', '10');
+  return outer;
 }
 
 /** The SVG element of a figure (the webview can insert it directly), titled, with labelled axes. */

@@ -4,8 +4,9 @@
  * the Markdown export and the editor's results panel are all drawn from `reportTables`, so they cannot
  * disagree.
  */
-import type { AnalysisRow, ModelReport, StudyReport } from '../results.js';
+import type { AnalysisRow, DescriptiveRow, DescriptiveTable, ModelReport, StudyReport } from '../results.js';
 import { fmtDf, fmtEstimate, fmtFit, fmtP, fmtStat, textTable, type Column } from './format.js';
+import { sensitivityTables } from './sensitivity-tables.js';
 
 export interface ReportTable {
   /** stable id: `<model>/<kind>` or `analysis/<name>` */
@@ -14,6 +15,10 @@ export interface ReportTable {
   title: string;
   /** the model the table belongs to (absent for analyses) */
   model?: string;
+  /** the `describe` block the table belongs to (its descriptive statistics, printed before the models) */
+  describe?: string;
+  /** the sensitivity summary of this model (printed first: the model's results beside its variants') */
+  sensitivity?: string;
   columns: Column[];
   /** cells formatted as SAS prints them */
   rows: string[][];
@@ -161,9 +166,66 @@ function analysisTables(rows: AnalysisRow[]): ReportTable[] {
   }));
 }
 
-/** Every table of the report, models first (in PROC MIXED listing order), then the analyses. */
+/**
+ * The decimals a variable's statistics are printed with: one more than its data have (age in whole years:
+ * mean 51.1; bmi to 0.1: mean 26.34), min and max as the data; a variable with more than 3 decimals
+ * (a derived percent change) as estimates are printed.
+ */
+function dataDecimals(rows: DescriptiveRow[]): number | undefined {
+  // min and max are data values: they say the data's own decimals
+  const data = rows.flatMap((r) => [r.min, r.max].filter((x): x is number => typeof x === 'number'));
+  for (let k = 0; k <= 3; k++) {
+    const f = 10 ** k;
+    if (data.every((x) => Math.abs(x * f - Math.round(x * f)) <= 1e-9 * Math.max(1, Math.abs(x * f)))) return k;
+  }
+  return undefined;
+}
+
+function descriptiveTables(d: DescriptiveTable): ReportTable[] {
+  const per = d.per.length > 0 ? `one value per ${d.per.join(' and ')}` : 'one value per row';
+  const columns = [L('Variable'), L('Statistic'), ...d.groups.map((g) => R(`${g.label} (N = ${g.N})`))];
+  const rows: string[][] = [];
+  const labels = [...new Set(d.rows.map((r) => r.label))];
+  for (const label of labels) {
+    const cells = d.groups.map((g) => d.rows.find((r) => r.label === label && r.group === g.label));
+    const first = cells.find((c) => c !== undefined);
+    if (!first) continue;
+    const out: [string, (r: DescriptiveRow) => string][] = [['n (missing)', (r) => `${r.n} (${r.missing})`]];
+    if (first.kind === 'categorical') {
+      for (const [k, level] of (first.levels ?? []).entries()) {
+        out.push([level.level, (r) => {
+          const l = r.levels?.[k];
+          return l ? `${l.n} (${l.percent === null ? '.' : `${l.percent.toFixed(1)}%`})` : '';
+        }]);
+      }
+    } else {
+      const k = dataDecimals(cells.filter((c): c is DescriptiveRow => c !== undefined));
+      const stat = (x: number | null | undefined) => (x === null || x === undefined ? '.' : k === undefined ? fmtEstimate(x) : x.toFixed(k + 1));
+      const raw = (x: number | null | undefined) => (x === null || x === undefined ? '.' : k === undefined ? fmtEstimate(x) : x.toFixed(k));
+      out.push(
+        ['mean ± SD', (r) => `${stat(r.mean)} ± ${stat(r.sd)}`],
+        ['SEM', (r) => stat(r.sem)],
+        ['median [Q1, Q3]', (r) => `${stat(r.median)} [${stat(r.q1)}, ${stat(r.q3)}]`],
+        ['min, max', (r) => `${raw(r.min)}, ${raw(r.max)}`],
+      );
+    }
+    out.forEach(([statistic, f], i) => rows.push([i === 0 ? label : '', statistic, ...cells.map((c) => (c ? f(c) : ''))]));
+  }
+  const tables: ReportTable[] = [{ id: `describe/${d.name}`, title: `Descriptive Statistics ${d.name} (${per})`, describe: d.name, columns, rows }];
+  if (d.notes.length > 0) {
+    tables.push({ id: `describe/${d.name}/notes`, title: `Notes (describe ${d.name})`, describe: d.name, columns: [L('Severity'), L('Message')],
+      rows: d.notes.map((n) => [n.severity === 'info' ? 'NOTE' : n.severity.toUpperCase(), n.message]) });
+  }
+  return tables;
+}
+
+/**
+ * Every table of the report: the descriptive statistics first (the cohort, as a paper opens with its
+ * Table 1), then each model's sensitivity summary (sensitivity-tables.ts), then the models (in PROC MIXED
+ * listing order), then the analyses.
+ */
 export function reportTables(report: StudyReport): ReportTable[] {
-  return [...report.models.flatMap(modelTables), ...analysisTables(report.other)];
+  return [...(report.descriptives ?? []).flatMap(descriptiveTables), ...(report.sensitivity ?? []).flatMap(sensitivityTables), ...report.models.flatMap(modelTables), ...analysisTables(report.other)];
 }
 
 /** SAS LISTING style (the text report's layout). */

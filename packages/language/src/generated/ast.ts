@@ -58,6 +58,7 @@ export type StudyKeywordNames =
     | "cov"
     | "covariate"
     | "data"
+    | "describe"
     | "df"
     | "drop"
     | "each"
@@ -211,9 +212,9 @@ export function isBinaryExpr(item: unknown): item is BinaryExpr {
 
 /** A column of the data file, or a `let` variable. */
 export interface ColumnRef extends langium.AstNode {
-    readonly $container: AtValue | CompareStmt | Condition | CovStmt | CovType | CovariateStmt | DropStmt | Effect | EstimateStmt | FactorStmt | FormulaTerm | LetDecl | LevelRef | OutcomeStmt | RandomStmt | RepeatedStmt | SelectCovStmt | SubjectDecl | SubjectValue;
+    readonly $container: AtValue | CompareStmt | Condition | CovStmt | CovType | CovariateStmt | DescribeBy | DescribeFactor | DescribedValue | DropStmt | Effect | EstimateStmt | FactorStmt | FormulaTerm | LetDecl | LevelRef | OutcomeStmt | RandomStmt | RepeatedStmt | SelectCovStmt | SubjectDecl | SubjectValue;
     readonly $type: 'ColumnRef';
-    column: Name | NameButSubject;
+    column: DescribeFirstName | Name | NameButSubject;
     reference?: Literal;
 }
 
@@ -408,6 +409,110 @@ export function isDataDecl(item: unknown): item is DataDecl {
 }
 
 /**
+ * The descriptive statistics of the cohort (the paper's Table 1; SAS PROC MEANS / FREQ, R tableone):
+ * `describe cohort { age, sex, bmi; bdi at visit 1, bdi at visit 6; factor ptsd; by sex }`. Variables are
+ * listed (one value per subject: constant within subject, or its value `at` a level), `factor` makes
+ * numeric codes categorical, `by` adds a column per level, filters select the rows.
+ */
+export interface DescribeBlock extends langium.AstNode {
+    readonly $container: StudyFile;
+    readonly $type: 'DescribeBlock';
+    name: string;
+    statements: Array<DescribeStatement>;
+}
+
+export const DescribeBlock = {
+    $type: 'DescribeBlock',
+    name: 'name',
+    statements: 'statements'
+} as const;
+
+export function isDescribeBlock(item: unknown): item is DescribeBlock {
+    return reflection.isInstance(item, DescribeBlock.$type);
+}
+
+/** `by sex, arm`: one column per combination of their levels, after the overall column. */
+export interface DescribeBy extends langium.AstNode {
+    readonly $container: DescribeBlock;
+    readonly $type: 'DescribeBy';
+    columns: Array<ColumnRef>;
+}
+
+export const DescribeBy = {
+    $type: 'DescribeBy',
+    columns: 'columns'
+} as const;
+
+export function isDescribeBy(item: unknown): item is DescribeBy {
+    return reflection.isInstance(item, DescribeBy.$type);
+}
+
+export interface DescribedValue extends langium.AstNode {
+    readonly $container: DescribeList;
+    readonly $type: 'DescribedValue';
+    at?: LevelRef;
+    variable: ColumnRef;
+}
+
+export const DescribedValue = {
+    $type: 'DescribedValue',
+    at: 'at',
+    variable: 'variable'
+} as const;
+
+export function isDescribedValue(item: unknown): item is DescribedValue {
+    return reflection.isInstance(item, DescribedValue.$type);
+}
+
+/** `factor ptsd, bipolar`: numeric codes described as categories (n and % per level). */
+export interface DescribeFactor extends langium.AstNode {
+    readonly $container: DescribeBlock;
+    readonly $type: 'DescribeFactor';
+    columns: Array<ColumnRef>;
+}
+
+export const DescribeFactor = {
+    $type: 'DescribeFactor',
+    columns: 'columns'
+} as const;
+
+export function isDescribeFactor(item: unknown): item is DescribeFactor {
+    return reflection.isInstance(item, DescribeFactor.$type);
+}
+
+export type DescribeFirstName = 'add' | 'alpha' | 'analysis' | 'centered' | 'centred' | 'change' | 'compare' | 'converge' | 'correlate' | 'cov' | 'covariate' | 'data' | 'describe' | 'df' | 'drop' | 'effects' | 'else' | 'estimate' | 'firstorder' | 'fixed' | 'group' | 'let' | 'linear' | 'method' | 'model' | 'observed' | 'optimum' | 'outcome' | 'paired' | 'percent' | 'predict' | 'random' | 'ref' | 'repeated' | 'sas' | 'select' | 'sensitivity' | 'study' | 'subject' | 'test' | 'type' | string;
+
+export function isDescribeFirstName(item: unknown): item is DescribeFirstName {
+    return item === 'data' || item === 'study' || item === 'test' || item === 'change' || item === 'percent' || item === 'method' || item === 'type' || item === 'model' || item === 'analysis' || item === 'subject' || item === 'outcome' || item === 'covariate' || item === 'random' || item === 'fixed' || item === 'estimate' || item === 'compare' || item === 'select' || item === 'cov' || item === 'df' || item === 'let' || item === 'paired' || item === 'correlate' || item === 'add' || item === 'drop' || item === 'sensitivity' || item === 'repeated' || item === 'describe' || item === 'observed' || item === 'firstorder' || item === 'linear' || item === 'centred' || item === 'centered' || item === 'predict' || item === 'effects' || item === 'group' || item === 'ref' || item === 'alpha' || item === 'converge' || item === 'sas' || item === 'optimum' || item === 'else' || (typeof item === 'string' && (/[_a-zA-Z][\w]*/.test(item)));
+}
+
+/** `age, sex, bdi at visit 1`: the variables described, one line of the table each. */
+export interface DescribeList extends langium.AstNode {
+    readonly $container: DescribeBlock;
+    readonly $type: 'DescribeList';
+    values: Array<DescribedValue>;
+}
+
+export const DescribeList = {
+    $type: 'DescribeList',
+    values: 'values'
+} as const;
+
+export function isDescribeList(item: unknown): item is DescribeList {
+    return reflection.isInstance(item, DescribeList.$type);
+}
+
+export type DescribeStatement = DescribeBy | DescribeFactor | DescribeList | FilterStmt;
+
+export const DescribeStatement = {
+    $type: 'DescribeStatement'
+} as const;
+
+export function isDescribeStatement(item: unknown): item is DescribeStatement {
+    return reflection.isInstance(item, DescribeStatement.$type);
+}
+
+/**
  * `df between-within`: denominator degrees of freedom (SAS DDFM=). Kenward-Roger takes a variant:
  * default = pbkrtest's (expected information), `observed` = SAS DDFM=KR (observed information),
  * `firstorder` / `linear` = SAS KR(FIRSTORDER) / KR(LINEAR) (observed information, no second-derivative term).
@@ -463,7 +568,7 @@ export function isEffect(item: unknown): item is Effect {
     return reflection.isInstance(item, Effect.$type);
 }
 
-export type Element = AnalysisBlock | DataDecl | FilterStmt | LetDecl | ModelBlock | SensitivityBlock | StudyTitle | SubjectDecl;
+export type Element = AnalysisBlock | DataDecl | DescribeBlock | FilterStmt | LetDecl | ModelBlock | SensitivityBlock | StudyTitle | SubjectDecl;
 
 export const Element = {
     $type: 'Element'
@@ -514,7 +619,7 @@ export function isFactorStmt(item: unknown): item is FactorStmt {
 
 /** `where <condition>` keeps the rows where it holds; `exclude <condition>` drops them. */
 export interface FilterStmt extends langium.AstNode {
-    readonly $container: AnalysisBlock | ModelBlock | SensitivityBlock | StudyFile;
+    readonly $container: AnalysisBlock | DescribeBlock | ModelBlock | SensitivityBlock | StudyFile;
     readonly $type: 'FilterStmt';
     expr: RowExpr;
     mode: 'exclude' | 'where';
@@ -603,7 +708,7 @@ export function isLetDecl(item: unknown): item is LetDecl {
 }
 
 export interface LevelRef extends langium.AstNode {
-    readonly $container: PairedStmt | SubjectValue;
+    readonly $container: DescribedValue | PairedStmt | SubjectValue;
     readonly $type: 'LevelRef';
     column: ColumnRef;
     level: Literal;
@@ -693,10 +798,10 @@ export function isName(item: unknown): item is Name {
     return isNameButSubject(item) || item === 'subject';
 }
 
-export type NameButSubject = 'add' | 'alpha' | 'analysis' | 'centered' | 'centred' | 'change' | 'compare' | 'converge' | 'correlate' | 'cov' | 'covariate' | 'data' | 'df' | 'drop' | 'effects' | 'else' | 'estimate' | 'exclude' | 'factor' | 'firstorder' | 'fixed' | 'group' | 'let' | 'linear' | 'method' | 'model' | 'observed' | 'optimum' | 'outcome' | 'paired' | 'percent' | 'predict' | 'random' | 'ref' | 'repeated' | 'sas' | 'select' | 'sensitivity' | 'study' | 'test' | 'type' | 'where' | string;
+export type NameButSubject = 'add' | 'alpha' | 'analysis' | 'centered' | 'centred' | 'change' | 'compare' | 'converge' | 'correlate' | 'cov' | 'covariate' | 'data' | 'describe' | 'df' | 'drop' | 'effects' | 'else' | 'estimate' | 'exclude' | 'factor' | 'firstorder' | 'fixed' | 'group' | 'let' | 'linear' | 'method' | 'model' | 'observed' | 'optimum' | 'outcome' | 'paired' | 'percent' | 'predict' | 'random' | 'ref' | 'repeated' | 'sas' | 'select' | 'sensitivity' | 'study' | 'test' | 'type' | 'where' | string;
 
 export function isNameButSubject(item: unknown): item is NameButSubject {
-    return item === 'data' || item === 'study' || item === 'test' || item === 'change' || item === 'percent' || item === 'method' || item === 'type' || item === 'model' || item === 'analysis' || item === 'outcome' || item === 'factor' || item === 'covariate' || item === 'random' || item === 'fixed' || item === 'estimate' || item === 'compare' || item === 'select' || item === 'cov' || item === 'df' || item === 'let' || item === 'where' || item === 'exclude' || item === 'paired' || item === 'correlate' || item === 'add' || item === 'drop' || item === 'sensitivity' || item === 'repeated' || item === 'observed' || item === 'firstorder' || item === 'linear' || item === 'centred' || item === 'centered' || item === 'predict' || item === 'effects' || item === 'group' || item === 'ref' || item === 'alpha' || item === 'converge' || item === 'sas' || item === 'optimum' || item === 'else' || (typeof item === 'string' && (/[_a-zA-Z][\w]*/.test(item)));
+    return item === 'data' || item === 'study' || item === 'test' || item === 'change' || item === 'percent' || item === 'method' || item === 'type' || item === 'model' || item === 'analysis' || item === 'outcome' || item === 'factor' || item === 'covariate' || item === 'random' || item === 'fixed' || item === 'estimate' || item === 'compare' || item === 'select' || item === 'cov' || item === 'df' || item === 'let' || item === 'where' || item === 'exclude' || item === 'paired' || item === 'correlate' || item === 'add' || item === 'drop' || item === 'sensitivity' || item === 'repeated' || item === 'describe' || item === 'observed' || item === 'firstorder' || item === 'linear' || item === 'centred' || item === 'centered' || item === 'predict' || item === 'effects' || item === 'group' || item === 'ref' || item === 'alpha' || item === 'converge' || item === 'sas' || item === 'optimum' || item === 'else' || (typeof item === 'string' && (/[_a-zA-Z][\w]*/.test(item)));
 }
 
 export interface NotExpr extends langium.AstNode {
@@ -1017,6 +1122,12 @@ export type StudyAstType = {
     CovType: CovType
     CovariateStmt: CovariateStmt
     DataDecl: DataDecl
+    DescribeBlock: DescribeBlock
+    DescribeBy: DescribeBy
+    DescribeFactor: DescribeFactor
+    DescribeList: DescribeList
+    DescribeStatement: DescribeStatement
+    DescribedValue: DescribedValue
     DfStmt: DfStmt
     DropStmt: DropStmt
     Effect: Effect
@@ -1257,6 +1368,67 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
             },
             superTypes: [Element.$type]
         },
+        DescribeBlock: {
+            name: DescribeBlock.$type,
+            properties: {
+                name: {
+                    name: DescribeBlock.name
+                },
+                statements: {
+                    name: DescribeBlock.statements,
+                    defaultValue: []
+                }
+            },
+            superTypes: [Element.$type]
+        },
+        DescribeBy: {
+            name: DescribeBy.$type,
+            properties: {
+                columns: {
+                    name: DescribeBy.columns,
+                    defaultValue: []
+                }
+            },
+            superTypes: [DescribeStatement.$type]
+        },
+        DescribeFactor: {
+            name: DescribeFactor.$type,
+            properties: {
+                columns: {
+                    name: DescribeFactor.columns,
+                    defaultValue: []
+                }
+            },
+            superTypes: [DescribeStatement.$type]
+        },
+        DescribeList: {
+            name: DescribeList.$type,
+            properties: {
+                values: {
+                    name: DescribeList.values,
+                    defaultValue: []
+                }
+            },
+            superTypes: [DescribeStatement.$type]
+        },
+        DescribeStatement: {
+            name: DescribeStatement.$type,
+            properties: {
+            },
+            superTypes: []
+        },
+        DescribedValue: {
+            name: DescribedValue.$type,
+            properties: {
+                at: {
+                    name: DescribedValue.at
+                },
+                variable: {
+                    name: DescribedValue.variable
+                }
+            },
+            superTypes: []
+        },
         DfStmt: {
             name: DfStmt.$type,
             properties: {
@@ -1333,7 +1505,7 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
                     name: FilterStmt.mode
                 }
             },
-            superTypes: [AnalysisStatement.$type, Element.$type, ModelStatement.$type, SensitivityStatement.$type]
+            superTypes: [AnalysisStatement.$type, DescribeStatement.$type, Element.$type, ModelStatement.$type, SensitivityStatement.$type]
         },
         FixedStmt: {
             name: FixedStmt.$type,

@@ -5,13 +5,13 @@
  */
 import { CstUtils, GrammarAST, type AstNode, type CstNode } from 'langium';
 import { AbstractFormatter, Formatting } from 'langium/lsp';
-import { isAnalysisBlock, isCovType, isModelBlock, isSensitivityBlock, isStudyFile, isEffect, isLiteral, type StudyFile } from '../generated/ast.js';
+import { isAnalysisBlock, isCovType, isDescribeBlock, isModelBlock, isSensitivityBlock, isStudyFile, isEffect, isLiteral, type StudyFile } from '../generated/ast.js';
 
 const NO_SPACE_BEFORE = new Set([',', ';', ')', '..']);
 const NO_SPACE_AFTER = new Set(['(', '..']);
 
 function isBlock(node: AstNode): boolean {
-  return isModelBlock(node) || isAnalysisBlock(node) || isSensitivityBlock(node);
+  return isModelBlock(node) || isAnalysisBlock(node) || isSensitivityBlock(node) || isDescribeBlock(node);
 }
 
 function isStatement(node: AstNode): boolean {

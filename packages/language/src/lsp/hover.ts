@@ -6,10 +6,21 @@ import { isColumnRef, isCovType, isModelBlock, isSensitivityBlock, isStudyFile, 
 import { COVARIANCE_DOCS, KEYWORD_DOCS } from '../keyword-docs.js';
 import { covarianceTypeOf, describeModel, effectiveModel, effectiveSensitivity, studyInfo, unquote } from '../semantics.js';
 import { loadSpecData } from '../data-cache.js';
+import type { LangiumServices } from 'langium/lsp';
+import type { StudyServices } from '../study-module.js';
+import type { DataOffload } from '../validation/data-offload.js';
+import { columnSummary, type ColumnSummary } from '../validation/data-job.js';
 
 const md = (value: string): Hover => ({ contents: { kind: 'markdown', value } });
 
 export class StudyHoverProvider extends MultilineCommentHoverProvider {
+  private readonly offload: () => DataOffload | undefined;
+
+  constructor(services: LangiumServices) {
+    super(services);
+    this.offload = () => (services as Partial<StudyServices>).validation?.DataOffload;
+  }
+
   override async getHoverContent(document: LangiumDocument, params: HoverParams): Promise<Hover | undefined> {
     try {
       const root = document.parseResult.value;
@@ -42,11 +53,20 @@ export class StudyHoverProvider extends MultilineCommentHoverProvider {
         const let_ = info.lets.find((l) => l.name === node.column);
         if (let_) return md(`\`${node.column}\` — derived: ${let_.$cstNode?.text.replace(/\s+/g, ' ').replace(/^let\s+/, '')}`);
         if (info.data?.path) {
-          const load = loadSpecData(document.uri, unquote(info.data.path));
-          const c = load.ok ? load.data.columns.find((x) => x.name === node.column) : undefined;
+          const written = unquote(info.data.path);
+          // a large file is read by the server's worker: its summary, or a note while it is read
+          const summaries = this.offload()?.columns(document, written);
+          if (summaries === 'pending') return md(`\`${node.column}\` — ${written} is being read and checked`);
+          let c: ColumnSummary | undefined;
+          if (summaries) c = summaries.find((x) => x.name === node.column);
+          else {
+            const load = loadSpecData(document.uri, written);
+            const col = load.ok ? load.data.columns.find((x) => x.name === node.column) : undefined;
+            if (col) c = columnSummary(col);
+          }
           if (c) {
-            const lv = c.distinct.length <= 12 ? `levels ${c.distinct.join(', ')}` : `${c.distinct.length} distinct values`;
-            return md(`\`${c.name}\` — ${c.kind} column of ${unquote(info.data.path)}: ${lv}; ${c.missing} missing`);
+            const lv = c.distinctCount <= 12 ? `levels ${c.levels.join(', ')}` : `${c.distinctCount} distinct values`;
+            return md(`\`${c.name}\`${c.label ? ` — ${c.label}` : ''} — ${c.kind} column of ${written}: ${lv}; ${c.missing} missing`);
           }
         }
         return undefined;

@@ -4,6 +4,7 @@ import { AbstractSemanticTokenProvider, type SemanticTokenAcceptor } from 'langi
 import { SemanticTokenModifiers, SemanticTokenTypes } from 'vscode-languageserver';
 import {
   isAnalysisBlock,
+  isDescribeBlock,
   isColumnRef,
   isCovType,
   isLetDecl,
@@ -47,7 +48,7 @@ export class StudySemanticTokenProvider extends AbstractSemanticTokenProvider {
     } else if (isCovType(node)) {
       acceptor({ node, property: 'name', type: SemanticTokenTypes.enumMember });
       if (node.option !== undefined) acceptor({ node, property: 'option', type: SemanticTokenTypes.enumMember });
-    } else if (isModelBlock(node) || isAnalysisBlock(node)) {
+    } else if (isModelBlock(node) || isAnalysisBlock(node) || isDescribeBlock(node)) {
       acceptor({ node, property: 'name', type: SemanticTokenTypes.class, modifier: SemanticTokenModifiers.declaration });
     } else if (isSensitivityBlock(node)) {
       if (node.name) acceptor({ node, property: 'name', type: SemanticTokenTypes.class, modifier: SemanticTokenModifiers.declaration });

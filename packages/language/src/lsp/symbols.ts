@@ -1,10 +1,11 @@
-/** Outline: study, data, subject, lets, filters, models (with sensitivity variants), analyses. */
+/** Outline: study, data, subject, lets, filters, models (with sensitivity variants), analyses, describe blocks. */
 import { GrammarUtils, type AstNode, type LangiumDocument, type MaybePromise } from 'langium';
 import type { DocumentSymbolProvider } from 'langium/lsp';
 import { SymbolKind, type DocumentSymbol, type DocumentSymbolParams } from 'vscode-languageserver';
 import {
   isAnalysisBlock,
   isDataDecl,
+  isDescribeBlock,
   isFilterStmt,
   isLetDecl,
   isModelBlock,
@@ -38,6 +39,7 @@ export class StudyDocumentSymbolProvider implements DocumentSymbolProvider {
       else if (isModelBlock(el)) s = symbol(el, el.name, SymbolKind.Class, 'model', 'name');
       else if (isSensitivityBlock(el)) s = symbol(el, sensitivityName(el, root as StudyFile), SymbolKind.Class, `sensitivity of ${el.base?.$refText ?? '?'}`, el.name ? 'name' : 'base');
       else if (isAnalysisBlock(el)) s = symbol(el, el.name, SymbolKind.Function, 'analysis', 'name');
+      else if (isDescribeBlock(el)) s = symbol(el, el.name, SymbolKind.Struct, 'describe', 'name');
       if (s) out.push(s);
     }
     return out;

@@ -1,12 +1,12 @@
 /**
- * Code lenses above each `model`, `sensitivity` and `analysis` block: "▶ Run" (command
- * `study.runModel` with [uri, modelName]; an analysis block runs the whole spec: [uri]) and "Results"
+ * Code lenses above each `model`, `sensitivity`, `analysis` and `describe` block: "▶ Run" (command
+ * `study.runModel` with [uri, modelName]; an analysis or describe block runs the whole spec: [uri]) and "Results"
  * (`study.showResults` with [uri]). The client implements both commands.
  */
 import type { LangiumDocument } from 'langium';
 import type { CodeLensProvider } from 'langium/lsp';
 import type { CodeLens, CodeLensParams } from 'vscode-languageserver';
-import { isAnalysisBlock, isModelBlock, isSensitivityBlock, isStudyFile, type StudyFile } from '../generated/ast.js';
+import { isAnalysisBlock, isDescribeBlock, isModelBlock, isSensitivityBlock, isStudyFile, type StudyFile } from '../generated/ast.js';
 import type { StudyResults } from './results-service.js';
 import { blockModelName } from './targets.js';
 
@@ -24,13 +24,20 @@ export class StudyCodeLensProvider implements CodeLensProvider {
       const stale = stored ? this.results().isStale(uri, document.textDocument.getText()) : false;
       const lenses: CodeLens[] = [];
       for (const el of (root as StudyFile).elements) {
-        if (!(isModelBlock(el) || isSensitivityBlock(el) || isAnalysisBlock(el)) || !el.$cstNode) continue;
+        if (!(isModelBlock(el) || isSensitivityBlock(el) || isAnalysisBlock(el) || isDescribeBlock(el)) || !el.$cstNode) continue;
         const start = el.$cstNode.range.start;
         const range = { start, end: start };
-        const model = isAnalysisBlock(el) ? undefined : blockModelName(el);
+        const model = isAnalysisBlock(el) || isDescribeBlock(el) ? undefined : blockModelName(el);
         const runArgs = model !== undefined ? [uri, model] : [uri];
         lenses.push({ range, command: { title: '▶ Run', command: Commands.runModel, arguments: runArgs } });
-        const has = stored && (model === undefined ? stored.report.other.some((r) => r.analysis === (el as { name: string }).name) : stored.report.models.some((m) => m.name === model));
+        const name = (el as { name: string }).name;
+        const has =
+          stored &&
+          (isDescribeBlock(el)
+            ? (stored.report.descriptives ?? []).some((d) => d.name === name)
+            : model === undefined
+              ? stored.report.other.some((r) => r.analysis === name)
+              : stored.report.models.some((m) => m.name === model));
         lenses.push({
           range,
           command: { title: has ? (stale ? 'Results (stale)' : 'Results') : 'Results', command: Commands.showResults, arguments: [uri] },

@@ -5,7 +5,7 @@
  * published with the spec's other diagnostics and disappear when the spec or data change.
  */
 import type { ValidationAcceptor, ValidationChecks } from 'langium';
-import { isAnalysisBlock, isModelBlock, isSensitivityBlock, type StudyAstType, type StudyFile } from '../generated/ast.js';
+import { isAnalysisBlock, isDescribeBlock, isModelBlock, isSensitivityBlock, type StudyAstType, type StudyFile } from '../generated/ast.js';
 import type { StudyResults } from './results-service.js';
 import { blockModelName } from './targets.js';
 import { containingDocument } from '../semantics.js';
@@ -20,15 +20,16 @@ export function fitNoteChecks(results: () => StudyResults): ValidationChecks<Stu
         const stored = results().get(uri);
         if (!stored || results().isStale(uri, document.textDocument.getText())) return;
         for (const el of root.elements) {
-          if (isAnalysisBlock(el)) {
-            const failure = stored.failures.find((f) => f.name === el.name && (f as { kind?: string }).kind === 'analysis');
-            if (failure) accept('error', `analysis ${el.name} could not be computed: ${failure.message}`, { node: el, property: 'name', code: 'fit-failed' });
+          if (isAnalysisBlock(el) || isDescribeBlock(el)) {
+            const kind = isAnalysisBlock(el) ? 'analysis' : 'describe';
+            const failure = stored.failures.find((f) => f.name === el.name && (f as { kind?: string }).kind === kind);
+            if (failure) accept('error', `${kind} ${el.name} could not be computed: ${failure.message}`, { node: el, property: 'name', code: 'fit-failed' });
             continue;
           }
           if (!isModelBlock(el) && !isSensitivityBlock(el)) continue;
           const name = blockModelName(el);
           const property = (isSensitivityBlock(el) && !el.name ? 'base' : 'name') as never;
-          const failure = stored.failures.find((f) => f.name === name && (f as { kind?: string }).kind !== 'analysis');
+          const failure = stored.failures.find((f) => f.name === name && (f as { kind?: string }).kind === 'model');
           if (failure) accept('error', `model ${name} could not be fitted: ${failure.message}`, { node: el, property, code: 'fit-failed' });
           const m = stored.report.models.find((x) => x.name === name);
           for (const note of m?.notes ?? []) {

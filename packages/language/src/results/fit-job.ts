@@ -34,7 +34,7 @@ export interface FitOutcome {
 /** The run as the editor needs it: the pipeline's result with the fit notes as diagnostics. */
 export async function runFitJob(request: FitRequest): Promise<FitOutcome> {
   if (request.access) configureDataAccess(request.access);
-  const run = await runStudyText(request.text, request.path, { fitNotes: true, ...(request.model !== undefined ? { model: request.model } : {}) });
+  const run = await runStudyText(request.text, request.path, { fitNotes: true, figures: true, ...(request.model !== undefined ? { model: request.model } : {}) });
   return {
     ...(run.report ? { report: run.report } : {}),
     diagnostics: run.diagnostics,

@@ -4,21 +4,26 @@
  * tested effect: its Type 3 row; on `select cov`: the information criteria and the chosen structure;
  * on `estimate`: the Estimates table; on `compare`: LS-means and differences; on `predict random
  * effects`: the Solution for Random Effects; on `paired` /
- * `correlate`: the analysis row. Stale results are shown with a warning.
+ * `correlate`: the analysis row; on a variable of a `describe` block: its lines of the descriptive table.
+ * Stale results are shown with a warning.
  */
 import { CstUtils, type LangiumDocument } from 'langium';
 import type { Hover, HoverParams } from 'vscode-languageserver';
 import { StudyHoverProvider } from '../lsp/hover.js';
 import { isStudyFile } from '../generated/ast.js';
-import type { StudyReport } from '@study/engine';
+import { tableMarkdown, type StudyReport } from '@study/engine';
 import type { StudyResults } from './results-service.js';
-import { analysisRow, estimateRows, modelReport, slopeRows, targetOf, type3Row, type ResultTarget } from './targets.js';
+import { analysisRow, describeLines, estimateRows, modelReport, slopeRows, targetOf, type3Row, type ResultTarget } from './targets.js';
 import { analysisTable, diffsTable, estimatesTable, lsMeansTable, randomSolutionTable, selectionTable, type3Table } from './tables.js';
 
 export const STALE_NOTE = '**Results are stale**: the spec or its data changed since the run. Run again to update them.';
 
 /** The Markdown of a target's numbers, or undefined when the report has none. */
 export function resultsMarkdown(report: StudyReport, target: ResultTarget): string | undefined {
+  if (target.kind === 'describe') {
+    const lines = describeLines(report, target.describe, target.label);
+    return lines ? `**describe ${target.describe}**: ${lines.title.replace(/^Descriptive Statistics \S+ /, '')}\n\n${tableMarkdown(lines, false)}` : undefined;
+  }
   if (target.kind === 'analysis') {
     const row = analysisRow(report, target.analysis, target.index);
     return row ? `**analysis ${target.analysis}**\n\n${analysisTable([row])}` : undefined;

@@ -15,6 +15,7 @@ import { FitCancelled, FitRunner, type FitRunnerOptions } from './fit-runner.js'
 import type { FitOutcome } from './fit-job.js';
 import { dataAccessAllowed, documentFolder } from '../data-cache.js';
 import { checkDataAccess, dataAccessOptions } from '../validation/data-access.js';
+import { DEFAULT_OFFLOAD_BYTES } from '../validation/data-offload.js';
 
 export { StudyRequests, type RunParams, type RunResponse, type ResultsChangedParams } from './protocol.js';
 import { StudyRequests, type ResultsChangedParams, type RunParams, type RunResponse, type StudyDiagnostic } from './protocol.js';
@@ -41,16 +42,20 @@ const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex')
 /**
  * Content hashes of data files, recomputed only when the file's stamp (mtime, size) changes. A file is
  * hashed only when the spec (`specUri`) may read it (validation/data-access.ts): a regular file in the
- * workspace, under the size limit.
+ * workspace, under the size limit. A large file (DEFAULT_OFFLOAD_BYTES or more) is not read here, on the
+ * server's main thread: its stamp stands for its content (touching it makes results stale).
  */
 class DataHashes {
   private readonly known = new Map<string, { stamp: string; hash: string }>();
 
   hash(file: string | undefined, specUri: string): string | undefined {
     if (!file || !dataAccessAllowed()) return undefined;
-    if (!checkDataAccess(file, documentFolder(specUri)).ok) return undefined;
+    const access = checkDataAccess(file, documentFolder(specUri));
+    if (!access.ok) return undefined;
     const stamp = dataFileStamp(file);
     if (stamp === undefined) return undefined;
+    // a large file is not read on the main thread (validation/data-offload.ts): its stamp stands for its content
+    if (access.size >= DEFAULT_OFFLOAD_BYTES) return `stamp:${stamp}`;
     const hit = this.known.get(file);
     if (hit && hit.stamp === stamp) return hit.hash;
     try {

@@ -1,16 +1,18 @@
 /**
  * Which results a place in the spec refers to: a covariate, a tested effect, the covariance
- * selection, an estimate, a comparison, or one test of an analysis — and the numbers of that target
- * in a report.
+ * selection, an estimate, a comparison, one test of an analysis, or a variable of a `describe` block —
+ * and the numbers of that target in a report.
  */
 import { AstUtils, type AstNode } from 'langium';
-import type { AnalysisRow, EstimateRow, ModelReport, StudyReport, Type3Row } from '@study/engine';
+import { reportTables, type AnalysisRow, type EstimateRow, type ModelReport, type ReportTable, type StudyReport, type Type3Row } from '@study/engine';
 import {
   isAnalysisBlock,
   isColumnRef,
   isCompareStmt,
   isCorrelateStmt,
   isCovariateStmt,
+  isDescribeBlock,
+  isDescribedValue,
   isEffect,
   isEstimateStmt,
   isModelBlock,
@@ -27,7 +29,7 @@ import {
   type SensitivityBlock,
   type StudyFile,
 } from '../generated/ast.js';
-import { compareTerm, sensitivityName, unquote } from '../semantics.js';
+import { compareTerm, literalText, sensitivityName, unquote } from '../semantics.js';
 
 export type ResultTarget =
   | { kind: 'covariate'; model: string; variable: string; block: ModelBlock | SensitivityBlock }
@@ -36,7 +38,8 @@ export type ResultTarget =
   | { kind: 'estimate'; model: string; statement: EstimateStmt }
   | { kind: 'compare'; model: string; effect: string }
   | { kind: 'random-solution'; model: string }
-  | { kind: 'analysis'; analysis: string; index: number };
+  | { kind: 'analysis'; analysis: string; index: number }
+  | { kind: 'describe'; describe: string; label: string };
 
 /** The name a model block (or sensitivity variant) is reported under. */
 export function blockModelName(block: ModelBlock | SensitivityBlock): string | undefined {
@@ -55,6 +58,13 @@ export function sameEffect(a: string, b: string): boolean {
 
 /** What the node under the cursor (or a statement) refers to, if it has results. */
 export function targetOf(node: AstNode): ResultTarget | undefined {
+  const describe = AstUtils.getContainerOfType(node, isDescribeBlock);
+  if (describe) {
+    const value = AstUtils.getContainerOfType(node, isDescribedValue);
+    if (!value?.variable?.column || (value.at && !value.at.level)) return undefined;
+    const at = value.at ? ` at ${value.at.column?.column} ${literalText(value.at.level)}` : '';
+    return { kind: 'describe', describe: describe.name, label: `${value.variable.column}${at}` };
+  }
   const block = AstUtils.getContainerOfType(node, (n): n is ModelBlock | SensitivityBlock => isModelBlock(n) || isSensitivityBlock(n));
   if (block) {
     const model = blockModelName(block);
@@ -118,6 +128,20 @@ export function slopeRows(m: ModelReport, variable: string, block: ModelBlock | 
 
 export function analysisRow(report: StudyReport, analysis: string, index: number): AnalysisRow | undefined {
   return report.other.filter((r) => r.analysis === analysis)[index];
+}
+
+/**
+ * A variable's lines of its `describe` table, as the report prints them (the table's columns, the rows
+ * from the variable's first line to the next variable's).
+ */
+export function describeLines(report: StudyReport, describe: string, label: string): ReportTable | undefined {
+  const table = reportTables(report).find((t) => t.describe === describe && t.id === `describe/${describe}`);
+  if (!table) return undefined;
+  const start = table.rows.findIndex((r) => r[0] === label);
+  if (start < 0) return undefined;
+  let end = start + 1;
+  while (end < table.rows.length && table.rows[end]![0] === '') end++;
+  return { ...table, rows: table.rows.slice(start, end) };
 }
 
 export type { AnalysisBlock };

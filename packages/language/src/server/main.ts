@@ -3,9 +3,10 @@
  * `node packages/language/dist/server/main.js --stdio`.
  *
  * Besides the standard features (Langium), it runs specs on request (`study/run`, `study/results`,
- * notification `study/resultsChanged`; docs/lsp-protocol.md). Fits run in a worker thread
- * (results/fit-worker.js; `STUDY_FIT_WORKER` overrides where it is).
+ * notification `study/resultsChanged`; docs/lsp-protocol.md). Fits, and the checks against large data
+ * files, run in a worker thread (results/fit-worker.js; `STUDY_FIT_WORKER` overrides where it is).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DocumentState, URI } from 'langium';
 import { ResponseError } from 'vscode-languageserver';
 import { startLanguageServer } from 'langium/lsp';
@@ -18,23 +19,49 @@ import { ALLOW_HINTS, configureDataAccess, dataAccessOptions } from '../validati
 
 const connection = createConnection(ProposedFeatures.all);
 const { shared, Study } = createStudyServices({ connection, ...NodeFileSystem });
+// The parsers are built now, while the client waits for `initialize`, not on the first document or the
+// first completion (each takes ~0.1 s, which would hold up the requests of that moment).
+void Study.parser.LangiumParser;
+void Study.parser.CompletionParser;
 
 process.on('uncaughtException', (e) => connection.console.error(`study language server: ${e?.stack ?? e}`));
 process.on('unhandledRejection', (e) => connection.console.error(`study language server: ${(e as Error)?.stack ?? e}`));
 
 const results = Study.results.StudyResults;
 results.configure({ workerPath: process.env.STUDY_FIT_WORKER });
+
+/** Validates a document again (its text unchanged): new fit notes or the worker's data checks are published with the rest. */
+function revalidate(uri: string): void {
+  const lock = shared.workspace.WorkspaceLock;
+  void lock.write((token) => shared.workspace.DocumentBuilder.update([URI.parse(uri)], [], token)).catch(() => undefined);
+}
+
 results.attach(connection, {
   openDocument(uri) {
     const doc = shared.workspace.TextDocuments.get(uri);
     return doc ? { text: doc.getText(), version: doc.version } : undefined;
   },
-  revalidate(uri) {
-    // re-validate so the fit notes of the new results are published with the other diagnostics
-    const lock = shared.workspace.WorkspaceLock;
-    void lock.write((token) => shared.workspace.DocumentBuilder.update([URI.parse(uri)], [], token)).catch(() => undefined);
-  },
+  revalidate,
 });
+
+// Large data files are read and checked in the worker, not here (validation/data-offload.ts): the server
+// answers hover, completion and every other request while they are read.
+if (results.workerPath) {
+  Study.validation.DataOffload.enable({ workerPath: results.workerPath, onChecked: revalidate, log: (m) => connection.console.log(m) });
+}
+
+// STUDY_EVENT_LOOP_STATS=1 (the benchmark, test/bench/lsp-latency.js): the main thread's event-loop delay,
+// answered by `study/eventLoopStats` (and reset then).
+if (process.env.STUDY_EVENT_LOOP_STATS === '1') {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  connection.onRequest('study/eventLoopStats', () => {
+    const ms = (ns: number) => Math.round(ns / 1e5) / 10;
+    const stats = { maxMs: ms(delay.max), p99Ms: ms(delay.percentile(99)), meanMs: ms(delay.mean), samples: delay.count };
+    delay.reset();
+    return stats;
+  });
+}
 
 // Workspace trust: the client says `initializationOptions: { trusted: false }` in Restricted Mode. Then the
 // server edits and checks syntax, but reads no data file and runs nothing.
@@ -115,6 +142,7 @@ shared.lsp.LanguageServer.onInitialized(() => {
   void shared.workspace.ConfigurationProvider.getConfiguration('study', 'allowDataOutsideWorkspace').then(applyAllowSetting, () => undefined);
   const worker = results.runnerMode === 'worker' ? ` (${Study.results.StudyResults.workerPath})` : '';
   connection.console.log(`study: fits run ${results.runnerMode === 'worker' ? 'in a worker thread' : 'in the server thread'}${worker}`);
+  connection.console.log(`study: large data files are ${Study.validation.DataOffload.enabled ? 'read and checked in a worker thread' : 'read in the server thread'}`);
 });
 
 startLanguageServer(shared);

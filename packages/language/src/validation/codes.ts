@@ -54,5 +54,15 @@ export const Codes = {
   baselineMissing: 'baseline-missing',
   baselineAmbiguous: 'baseline-ambiguous',
   analysisNoSubjects: 'analysis-no-subjects',
+  // ADaM BDS data (validation/adam-checks.ts)
+  adamChange: 'adam-chg',
+  adamPercentChange: 'adam-pchg',
+  adamBaselineFlag: 'adam-baseline-flag',
+  adamBaseVaries: 'adam-base-varies',
+  adamVisitOrder: 'adam-visit-order',
+  adamParameters: 'adam-parameters',
+  // describe blocks (validation/describe-checks.ts)
+  variesWithinSubject: 'varies-within-subject',
+  byNotConstant: 'by-not-constant',
   internal: 'internal',
 } as const;

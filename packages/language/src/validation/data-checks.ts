@@ -35,6 +35,7 @@ import {
 import {
   isAnalysisBlock,
   isColumnRef,
+  isDescribeBlock,
   isCompareStmt,
   isCorrelateStmt,
   isEstimateStmt,
@@ -203,7 +204,7 @@ function columnUses(root: StudyFile, info: StudyInfo, data: Dataset): Map<string
 /** The statement a reference is in: the outermost node below a block or the file. */
 function statementOf(node: AstNode): AstNode | undefined {
   let n: AstNode | undefined = node;
-  while (n?.$container && !isStudyFile(n.$container) && !isModelBlock(n.$container) && !isSensitivityBlock(n.$container) && !isAnalysisBlock(n.$container)) n = n.$container;
+  while (n?.$container && !isStudyFile(n.$container) && !isModelBlock(n.$container) && !isSensitivityBlock(n.$container) && !isAnalysisBlock(n.$container) && !isDescribeBlock(n.$container)) n = n.$container;
   return n;
 }
 
@@ -215,8 +216,8 @@ interface Prepared {
   available: Set<string>;
   /** every row with the derived columns, before any filter */
   derived: Row[];
-  /** the data file's line of each row */
-  lineOf: Map<Row, number>;
+  /** the data file's line of a row (a map built on first use: most specs never need it) */
+  lineOf(row: Row): number | undefined;
   /** the cells the reader could not take as numbers, as `line|column`: they are reported as such, not as missing */
   defectCells: Set<string>;
   /** after the study's filters; undefined when a filter names something unknown */
@@ -280,9 +281,17 @@ function prepare(ctx: DataCheckContext): Prepared | undefined {
   }
   const subjectName = info.subject?.column?.column;
   const subject = typeof subjectName === 'string' && columns.has(subjectName) ? subjectName : undefined;
-  const derived = deriveColumns(data.rows, derivedSpecs, subject).rows;
-  const lineOf = new Map<Row, number>();
-  if (data.rowLines) derived.forEach((r, i) => lineOf.set(r, data.rowLines![i]));
+  // without derived variables the rows are the data's own (the checks never change a row): no copy of every row
+  const derived = derivedSpecs.length > 0 ? deriveColumns(data.rows, derivedSpecs, subject).rows : data.rows;
+  let lines: Map<Row, number> | undefined;
+  const lineOf = (row: Row): number | undefined => {
+    if (!lines) {
+      const built = new Map<Row, number>();
+      if (data.rowLines) derived.forEach((r, i) => built.set(r, data.rowLines![i]));
+      lines = built;
+    }
+    return lines.get(row);
+  };
   const studyFilters = filtersOf(info.filters, available);
   const defectCells = new Set<string>();
   for (const c of data.columns) for (const d of c.defects ?? []) defectCells.add(`${d.line}|${c.name}`);
@@ -398,7 +407,8 @@ function modelFindings(ctx: DataCheckContext, m: EffectiveModel, p: Prepared): F
   if ([...needed].some((v) => !p.available.has(v))) return [];
 
   const filtered = applyFilters(p.afterStudy, planned.filters);
-  const used = filtered.filter((r) => [...needed].every((v) => r[v] !== null && r[v] !== undefined));
+  const neededList = [...needed];
+  const used = filtered.filter((r) => neededList.every((v) => r[v] !== null && r[v] !== undefined));
   const out: Finding[] = [];
   const block = m.sensitivity ?? m.model;
   const blockWhere: Where = block.name ? { property: 'name' } : { keyword: m.sensitivity ? 'sensitivity' : 'model' };
@@ -439,7 +449,7 @@ function modelFindings(ctx: DataCheckContext, m: EffectiveModel, p: Prepared): F
     const word = wordFor(m, v);
     if (!word) continue;
     const lost = filtered.filter(
-      (r) => r[response] !== null && r[response] !== undefined && (r[v] === null || r[v] === undefined) && !p.defectCells.has(`${p.lineOf.get(r)}|${v}`),
+      (r) => r[response] !== null && r[response] !== undefined && (r[v] === null || r[v] === undefined) && !(p.defectCells.size > 0 && p.defectCells.has(`${p.lineOf(r)}|${v}`)),
     );
     if (lost.length === 0) continue;
     const rowsText = `${plural(lost.length, 'row')}`;
@@ -448,7 +458,7 @@ function modelFindings(ctx: DataCheckContext, m: EffectiveModel, p: Prepared): F
       const ids = [...new Set(lost.map((r) => levelText(r[p.subject!])).filter((s) => s !== ''))];
       message = `${v} is missing for ${plural(ids.length, 'subject')} (${idList(ids)}): their ${rowsText} with ${response} ${lost.length === 1 ? 'is' : 'are'} not used`;
     } else {
-      const lines = lost.map((r) => p.lineOf.get(r)).filter((l): l is number => l !== undefined);
+      const lines = lost.map((r) => p.lineOf(r)).filter((l): l is number => l !== undefined);
       message = `${v} is missing on ${rowsText} with ${response}${lines.length ? ` (line${lines.length > 1 ? 's' : ''} ${lineList(lines)} of ${ctx.dataName})` : ''}: ${lost.length === 1 ? 'it is' : 'they are'} not used`;
     }
     out.push({ severity: 'warning', message, node: word, where: { property: 'column' }, code: Codes.missingCovariate });
@@ -458,14 +468,27 @@ function modelFindings(ctx: DataCheckContext, m: EffectiveModel, p: Prepared): F
   if (rep && m.repeated?.effect) {
     const col = data.columns.find((c) => c.name === rep);
     const inData = (l: string) => !col || col.distinct.some((d) => (col.kind === 'numeric' ? Number(d) === Number(l) : d === l));
-    const levels = planned.repeatedLevels
-      ? planned.repeatedLevels.map((l) => levelText(l))
-      : [...new Set(filtered.map((r) => levelText(r[rep])).filter((l) => l !== ''))];
+    // one pass over the rows: the levels present, with an outcome, and in the fit (each value's text computed once)
+    const texts = new Map<Value | undefined, string>();
+    const textOf = (v: Value | undefined) => {
+      let t = texts.get(v);
+      if (t === undefined) texts.set(v, (t = levelText(v as Value)));
+      return t;
+    };
+    const present = new Set<string>();
+    const withOutcome = new Set<string>();
+    for (const r of filtered) {
+      const t = textOf(r[rep]);
+      if (t !== '') present.add(t);
+      if (r[response] !== null && r[response] !== undefined) withOutcome.add(t);
+    }
+    const inFitLevels = new Set<string>();
+    for (const r of used) inFitLevels.add(textOf(r[rep]));
+    const levels = planned.repeatedLevels ? planned.repeatedLevels.map((l) => levelText(l)) : [...present];
     for (const level of levels) {
       if (!inData(level)) continue;
-      const atLevel = filtered.filter((r) => levelText(r[rep]) === level);
-      const hasOutcome = atLevel.some((r) => r[response] !== null && r[response] !== undefined);
-      const inFit = used.some((r) => levelText(r[rep]) === level);
+      const hasOutcome = withOutcome.has(level);
+      const inFit = inFitLevels.has(level);
       if (inFit) continue;
       const literal = [m.repeated.from, m.repeated.to, ...m.repeated.levels].find((x): x is Literal => !!x && levelText(literalValue(x)) === level);
       const node: AstNode = literal ?? m.repeated.effect;
@@ -607,4 +630,17 @@ function checkCorrelate(ctx: DataCheckContext, s: CorrelateStmt, rows: Row[], su
     const message = `only ${plural(both.length, 'subject')} (${both.join(', ')}) ${both.length === 1 ? 'has' : 'have'} both ${x.text} and ${y.text}: the correlation needs at least 3`;
     ctx.report('warning', message, s, { keyword: 'correlate' }, Codes.analysisNoSubjects);
   }
+}
+
+/**
+ * The rows a block sees, as the engine prepares them: derived variables computed, the study's filters and
+ * then `filters` (the block's own) applied; undefined when a filter names something unknown. For the
+ * checks of `describe` blocks (describe-checks.ts).
+ */
+export function blockRows(ctx: DataCheckContext, filters: FilterStmt[]): { rows: Row[]; available: Set<string>; subject?: string } | undefined {
+  const p = prepare(ctx);
+  if (!p?.afterStudy) return undefined;
+  const own = filtersOf(filters, p.available);
+  if (!own) return undefined;
+  return { rows: own.length > 0 ? applyFilters(p.afterStudy, own) : p.afterStudy, available: p.available, ...(p.subject ? { subject: p.subject } : {}) };
 }

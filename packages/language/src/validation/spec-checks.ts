@@ -4,7 +4,7 @@
  *
  *  - two `model` / `sensitivity` / `analysis` blocks with one name (`duplicate-name`);
  *  - a reversed level range, `repeated visit 6..2` (`reversed-range`; it used to mean 2..6 silently);
- *  - a spec with no model and no analysis (`nothing-to-run`, at 1:1);
+ *  - a spec with no model, no analysis and no `describe` block (`nothing-to-run`, at 1:1);
  *  - a numeric column used as a random-effect term without `factor` (`numeric-random-effect`): the
  *    engine treats it as continuous (plan-builder.ts: only the repeated effect, factors and text columns
  *    are classes), so `random Block` is one random slope on Block's values, not an effect per block;
@@ -13,8 +13,8 @@
 import { AstUtils, GrammarUtils, type AstNode, type ValidationSeverity } from 'langium';
 import type { Range } from 'vscode-languageserver';
 import { applyFilters, deriveColumns, modelVariables, type Dataset, type Row } from '@study/engine';
-import { isAnalysisBlock, isModelBlock, isRepeatedStmt, isSensitivityBlock, type StudyFile } from '../generated/ast.js';
-import { effectTerm, literalText, literalValue, studyInfo, termText, type EffectiveModel } from '../semantics.js';
+import { isAnalysisBlock, isDescribeBlock, isModelBlock, isRepeatedStmt, isSensitivityBlock, type StudyFile } from '../generated/ast.js';
+import { effectTerm, literalText, literalValue, studyInfo, termText, type EffectiveModel, type StudyInfo } from '../semantics.js';
 import { derivedSpec, plannedModel, rowFilter } from '../plan-builder.js';
 import { Codes } from './codes.js';
 import type { CheckContext } from './covariance-checks.js';
@@ -32,13 +32,13 @@ export interface SpecCheckContext extends CheckContext {
   ): void;
 }
 
-const KIND: Record<string, string> = { ModelBlock: 'a model', SensitivityBlock: 'a sensitivity variant', AnalysisBlock: 'an analysis' };
+const KIND: Record<string, string> = { ModelBlock: 'a model', SensitivityBlock: 'a sensitivity variant', AnalysisBlock: 'an analysis', DescribeBlock: 'a describe block' };
 
-/** Models, named sensitivity variants and analyses share one namespace: a second block with a name is an error on its name. */
+/** Models, named sensitivity variants, analyses and describe blocks share one namespace: a second block with a name is an error on its name. */
 export function checkDuplicateNames(ctx: SpecCheckContext): void {
   const first = new Map<string, { kind: string; line: number }>();
   for (const el of ctx.root.elements) {
-    if (!isModelBlock(el) && !isAnalysisBlock(el) && !(isSensitivityBlock(el) && el.name)) continue;
+    if (!isModelBlock(el) && !isAnalysisBlock(el) && !isDescribeBlock(el) && !(isSensitivityBlock(el) && el.name)) continue;
     const name = el.name;
     if (typeof name !== 'string' || name === '') continue;
     const nameNode = GrammarUtils.findNodeForProperty(el.$cstNode, 'name') ?? el.$cstNode;
@@ -78,7 +78,7 @@ export function checkNothingToRun(ctx: SpecCheckContext): void {
   const parse = root.$document?.parseResult;
   if (parse && (parse.lexerErrors.length > 0 || parse.parserErrors.length > 0)) return;
   // a sensitivity block without its model is a linking error already
-  if (root.elements.some((el) => isModelBlock(el) || isAnalysisBlock(el) || isSensitivityBlock(el))) return;
+  if (root.elements.some((el) => isModelBlock(el) || isAnalysisBlock(el) || isSensitivityBlock(el) || isDescribeBlock(el))) return;
   const range: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   ctx.report('error', 'the spec defines no model and no analysis: nothing to run', root, { range }, Codes.nothingToRun);
 }
@@ -125,8 +125,7 @@ export function modelRowsAsFitted(root: StudyFile, data: Dataset, m: EffectiveMo
   try {
     const info = studyInfo(root);
     const subject = info.subject?.column?.column;
-    let rows = deriveColumns(data.rows, info.lets.map(derivedSpec), subject).rows;
-    rows = applyFilters(rows, info.filters.map(rowFilter));
+    let rows = studyRows(data, info);
     const planned = plannedModel(m, subject, data);
     rows = applyFilters(rows, planned.filters);
     const vars = modelVariables(planned.spec);
@@ -135,6 +134,24 @@ export function modelRowsAsFitted(root: StudyFile, data: Dataset, m: EffectiveMo
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Per data set, the rows after the study's derived variables and filters, for the last spec text that
+ * shapes them (its subject, lets and filters): re-validating while one edits a model does not derive
+ * every row again. Without lets the rows are the data's own (nothing here changes a row).
+ */
+const studyRowsCache = new WeakMap<Dataset, { key: string; rows: Row[] }>();
+
+function studyRows(data: Dataset, info: StudyInfo): Row[] {
+  const key = [info.subject, ...info.lets, ...info.filters].map((n) => (n?.$cstNode?.text ?? '').replace(/\s+/g, ' ')).join('\n');
+  const hit = studyRowsCache.get(data);
+  if (hit && hit.key === key) return hit.rows;
+  const subject = info.subject?.column?.column;
+  const derived = info.lets.length > 0 ? deriveColumns(data.rows, info.lets.map(derivedSpec), subject).rows : data.rows;
+  const rows = info.filters.length > 0 ? applyFilters(derived, info.filters.map(rowFilter)) : derived;
+  studyRowsCache.set(data, { key, rows });
+  return rows;
 }
 
 /** The numeric values of `variable` over the rows the model uses (modelRowsAsFitted); undefined when those rows are not known. */

@@ -142,6 +142,7 @@ h1 { font-size: 1.4em; margin: 12px 0 2px; }
 h2 { font-size: 1.15em; margin: 22px 0 6px; border-bottom: 1px solid var(--vscode-panel-border, #8884); padding-bottom: 3px; }
 h3 { font-size: 1em; margin: 0; display: inline; }
 .meta { margin: 0 0 8px; opacity: .8; }
+.provenance { margin: -4px 0 8px; opacity: .65; font-size: .9em; overflow-wrap: anywhere; }
 .banner { background: var(--vscode-inputValidation-warningBackground, #8a6d0033); border: 1px solid var(--vscode-inputValidation-warningBorder, #b89500); padding: 6px 8px; margin: 6px 0; }
 .actions { display: flex; gap: 8px; align-items: center; margin: 6px 0; flex-wrap: wrap; }
 button { background: var(--vscode-button-background); color: var(--vscode-button-foreground); border: none; padding: 4px 10px; cursor: pointer; font: inherit; }

@@ -26,16 +26,17 @@ const root = document.getElementById('root')!;
 /** The paper's figure numbers (the renderer draws each figure's own title inside the SVG). */
 export function figureLabel(f: Figure): string {
   switch (f.kind) {
-    case 'observed-means': return `Fig. 1 (model ${f.model})`;
+    case 'observed-means': return f.describe !== undefined ? `Fig. 1A (describe ${f.describe})` : `Fig. 1 (model ${f.model})`;
     case 'covariate-scatter': return `Fig. 2A (model ${f.model})`;
     case 'trajectories': return `Fig. 2B (model ${f.model})`;
     case 'analysis-scatter': return `Fig. 3 (analysis ${f.analysis})`;
     case 'residuals': return `Residual diagnostics (model ${f.model})`;
+    case 'forest': return `Sensitivity analyses (model ${f.model} and ${f.models.length - 1} variant${f.models.length > 2 ? 's' : ''})`;
   }
 }
 
 function figureOrder(f: Figure): number {
-  return ({ 'observed-means': 1, 'covariate-scatter': 2, trajectories: 3, 'analysis-scatter': 4, residuals: 5 } as const)[f.kind];
+  return ({ forest: 0, 'observed-means': 1, 'covariate-scatter': 2, trajectories: 3, 'analysis-scatter': 4, residuals: 5 } as const)[f.kind];
 }
 
 /** Insert what renderFigureSvg returned (an element, or SVG markup) without ever executing markup as script. */
@@ -85,6 +86,19 @@ function renderTable(t: ReportTable): HTMLElement {
   return section;
 }
 
+function drawFigure(f: Figure): HTMLElement {
+  const fig = $('figure', { className: `figure ${f.kind}` });
+  fig.dataset.kind = f.kind;
+  let drawn: Node;
+  try {
+    drawn = figureNode(renderFigureSvg(f, { document, ...(f.kind === 'forest' ? { width: 760 } : {}) }));
+  } catch (e) {
+    drawn = $('pre', { className: 'error', textContent: `could not draw this figure: ${(e as Error).message}` });
+  }
+  fig.append($('figcaption', { textContent: figureLabel(f) }), drawn);
+  return fig;
+}
+
 function applyFilter(): void {
   const q = state.query.trim().toLowerCase();
   let shown = 0;
@@ -112,6 +126,15 @@ function header(msg: Extract<ToWebview, { type: 'results' }>, result: RunResult 
   if (result) meta.push(`${report?.models.length ?? 0} model${report?.models.length === 1 ? '' : 's'}`, result.cached ? 'from the cache (unchanged spec and data)' : `fitted in ${(result.durationMs / 1000).toFixed(1)} s`, `document version ${result.version}`);
   if (result?.model) meta.push(`last run: model ${result.model}`);
   h.append($('p', { className: 'meta', textContent: meta.join(' · ') }));
+  const prov = report?.provenance;
+  if (prov) {
+    // the provenance manifest (docs/report-json.md): what the numbers were computed from
+    const short = (sha: string) => `${sha.slice(0, 12)}…`;
+    const parts = [`spec sha256 ${short(prov.spec.sha256)}`, ...prov.data.map((d) => `${d.file} sha256 ${short(d.sha256)} (${d.rows} rows)`), `study ${prov.study.version}${prov.study.commit !== 'unknown' ? ` (${prov.study.commit.slice(0, 7)})` : ''}`, `node ${prov.node}`, prov.time];
+    const p = $('p', { className: 'provenance', textContent: `Provenance: ${parts.join(' · ')}` });
+    p.title = [`spec ${prov.spec.file} sha256 ${prov.spec.sha256}`, ...prov.data.map((d) => `data ${d.path} sha256 ${d.sha256}`), `commit ${prov.study.commit}`, prov.platform].join('\n');
+    h.append(p);
+  }
   const stale = $('div', { id: 'stale', className: 'banner', hidden: !result?.stale },
     'The spec or its data changed since this run; the results below are out of date. ');
   const actions = $('div', { className: 'actions' });
@@ -148,7 +171,17 @@ function render(msg: Extract<ToWebview, { type: 'results' }>): void {
     }
     root.append($('section', { className: 'diags' }, $('h2', { textContent: 'Diagnostics' }), ul));
   }
-  const figures = [...(result.report.figures ?? [])].sort((a, b) => figureOrder(a) - figureOrder(b));
+  const allFigures = [...(result.report.figures ?? [])].sort((a, b) => figureOrder(a) - figureOrder(b));
+  // a spec with sensitivity blocks opens with its summary: the tables and the forest plot, before everything else
+  const forests = allFigures.filter((f) => f.kind === 'forest');
+  const figures = allFigures.filter((f) => f.kind !== 'forest');
+  const sensitivity = msg.tables.filter((t) => t.sensitivity !== undefined);
+  if (sensitivity.length > 0 || forests.length > 0) {
+    const sec = $('section', { id: 'sensitivity' }, $('h2', { textContent: 'Sensitivity analyses' }));
+    for (const t of sensitivity) sec.append(renderTable(t));
+    for (const f of forests) sec.append(drawFigure(f));
+    root.append(sec);
+  }
   const nav = $('nav');
   for (const t of msg.tables) {
     const a = $('a', { href: `#t-${t.id}`, textContent: t.model && msg.result!.report.models.length > 1 ? `${t.title} (${t.model})` : t.title });
@@ -163,9 +196,12 @@ function render(msg: Extract<ToWebview, { type: 'results' }>): void {
   const tables = $('div', { id: 'tables' });
   let lastModel: string | undefined | null = null;
   for (const t of msg.tables) {
-    if (t.model !== lastModel) {
-      tables.append($('h2', { textContent: t.model ? `Model ${t.model}` : 'Analyses' }));
-      lastModel = t.model;
+    if (t.sensitivity !== undefined) continue;
+    // the descriptive statistics (describe blocks) come first, under their own heading
+    const section = t.model ?? (t.describe !== undefined ? '\u0000describe' : undefined);
+    if (section !== lastModel) {
+      tables.append($('h2', { textContent: t.model ? `Model ${t.model}` : t.describe !== undefined ? 'Descriptive statistics' : 'Analyses' }));
+      lastModel = section;
     }
     tables.append(renderTable(t));
   }
@@ -173,18 +209,7 @@ function render(msg: Extract<ToWebview, { type: 'results' }>): void {
 
   if (figures.length > 0) {
     const figs = $('section', { id: 'figures' }, $('h2', { textContent: 'Figures' }));
-    for (const f of figures) {
-      const fig = $('figure', { className: `figure ${f.kind}` });
-      fig.dataset.kind = f.kind;
-      let drawn: Node;
-      try {
-        drawn = figureNode(renderFigureSvg(f, { document }));
-      } catch (e) {
-        drawn = $('pre', { className: 'error', textContent: `could not draw this figure: ${(e as Error).message}` });
-      }
-      fig.append($('figcaption', { textContent: figureLabel(f) }), drawn);
-      figs.append(fig);
-    }
+    for (const f of figures) figs.append(drawFigure(f));
     root.append(figs);
   }
   applyFilter();

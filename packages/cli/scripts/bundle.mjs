@@ -1,0 +1,67 @@
+// Bundles the `study` command with esbuild (run by `npm run build` after `tsc -b`; bin/study.js loads it):
+//   dist/bundle/study.mjs        the CLI with the language and the engine inlined (from their dist/, tree-shaken, minified)
+//   dist/bundle/chunk-*.mjs      code split off by esbuild: the HTML report and the figures' SVG (Observable Plot,
+//                                linkedom) in a chunk loaded only by `study run --out report.html`
+// The figure renderer (report/figures-svg, report/svg-document, report/html-report) is taken out of the engine's index
+// for the bundle; main.ts imports the HTML report on demand from `@study/engine/html`.
+// Usage: node scripts/bundle.mjs [--metafile]
+import * as esbuild from 'esbuild';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const pkg = resolve(here, '..');
+const out = resolve(pkg, 'dist/bundle');
+const engineIndex = resolve(pkg, '../engine/dist/index.js');
+const LAZY = /^export \* from '\.\/report\/(figures-svg|svg-document|html-report)\.js';$/gm;
+
+/** The engine's index without the figure renderer: what a text or JSON run needs. */
+const engineCore = {
+  name: 'study-engine-core',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]engine[\\/]dist[\\/]index\.js$/ }, (args) => {
+      if (resolve(args.path) !== engineIndex) return undefined;
+      return { contents: readFileSync(args.path, 'utf8').replace(LAZY, ''), loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+rmSync(out, { recursive: true, force: true });
+const t0 = Date.now();
+const result = await esbuild.build({
+  entryPoints: { study: resolve(pkg, 'dist/main.js') },
+  outdir: out,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: !process.argv.includes('--no-minify'),
+  sourcemap: 'linked',
+  // langium/chevrotain ship `import` conditions only; prefer ESM over `main`
+  mainFields: ['module', 'main'],
+  // CommonJS dependencies bundled into ESM call require() for Node's built-ins
+  banner: { js: "import { createRequire as __study_createRequire } from 'node:module'; const require = __study_createRequire(import.meta.url);" },
+  plugins: [engineCore],
+  metafile: true,
+  logLevel: 'warning',
+});
+if (process.argv.includes('--metafile')) writeFileSync(resolve(out, 'meta.json'), JSON.stringify(result.metafile));
+// which file holds what (packages/cli/test/bundle.test.ts checks that each is loaded only when needed)
+const holding = (suffix) => {
+  const hit = Object.entries(result.metafile.outputs).find(([f, o]) => f.endsWith('.mjs') && Object.keys(o.inputs).some((i) => i.replace(/\\/g, '/').endsWith(suffix)));
+  return hit ? hit[0].replace(/.*\//, '') : undefined;
+};
+const manifest = {
+  entry: 'study.mjs',
+  language: holding('language/dist/index.js'),
+  engine: holding('engine/dist/fit/index.js'),
+  html: holding('engine/dist/report/html-report.js'),
+  plot: holding('@observablehq/plot/src/plot.js'),
+  dom: holding('linkedom/esm/index.js'),
+};
+writeFileSync(resolve(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+const sizes = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.mjs')).map(([f, o]) => `${f.replace(/.*\//, '')} ${(o.bytes / 1024).toFixed(0)} KiB`);
+console.log(`study CLI bundled in ${Date.now() - t0} ms: ${sizes.join(', ')}`);

@@ -1,0 +1,99 @@
+/**
+ * The bundled `study` (packages/cli/scripts/bundle.mjs, built by `npm run build`): the bin runs the bundle, and
+ * each part of it is loaded only when a command needs it — `study --help` loads no language and no engine, a
+ * text or JSON run no figure code (Observable Plot, linkedom) and no figures' numbers, `--out report.html`
+ * both. The modules a process loads are recorded by a load hook (fixtures/trace-loads.mjs). How fast it is,
+ * is `npm run bench`'s business.
+ */
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const bin = join(root, 'packages', 'cli', 'bin', 'study.js');
+const bundleDir = join(root, 'packages', 'cli', 'dist', 'bundle');
+const trace = join(root, 'packages', 'cli', 'test', 'fixtures', 'trace-loads.mjs');
+const spec = join(root, 'examples', 'ketamine', 'ketamine.study');
+
+interface Manifest {
+  entry: string;
+  language: string;
+  engine: string;
+  html: string;
+  plot: string;
+  dom: string;
+}
+
+/** The bin in a child process with its module loads traced: the files of the bundle it loaded (their names). */
+function study(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string; loaded: string[] }> {
+  const log = join(mkdtempSync(join(tmpdir(), 'study-trace-')), 'loads.txt');
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', trace, bin, ...args],
+      { cwd: root, encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env, STUDY_TRACE_LOADS: log } },
+      (error, stdout, stderr) => {
+        const urls = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+        const loaded = urls.map((u) => fileURLToPath(u)).map((f) => (f.startsWith(bundleDir) ? basename(f) : f.slice(root.length + 1)));
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out: stdout, err: stderr, loaded });
+      },
+    );
+  });
+}
+
+const manifest = (): Manifest => JSON.parse(readFileSync(join(bundleDir, 'manifest.json'), 'utf8')) as Manifest;
+
+describe('the bundled study command', () => {
+  it('is built, and keeps the figure code (Observable Plot, linkedom) apart from the language and the engine', () => {
+    expect(existsSync(join(bundleDir, 'study.mjs')), 'npm run build makes packages/cli/dist/bundle').toBe(true);
+    const m = manifest();
+    expect(m.language).toBeTruthy();
+    expect(m.engine).toBeTruthy();
+    expect(m.plot).toBe(m.html);
+    expect(m.dom).toBe(m.html);
+    expect([m.entry, m.language, m.engine]).not.toContain(m.html);
+  });
+
+  it('study --help loads the entry of the bundle only: no language, no engine', async () => {
+    const r = await study(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Usage: study <command>');
+    const m = manifest();
+    expect(r.loaded).toContain(m.entry);
+    expect(r.loaded).not.toContain('packages/cli/dist/main.js');
+    for (const part of [m.language, m.engine, m.html]) expect(r.loaded).not.toContain(part);
+  });
+
+  it('study run --json: the language and the engine, no figure code and no figures', async () => {
+    const r = await study(['run', '--json', spec]);
+    expect(r.code).toBe(0);
+    const m = manifest();
+    expect(r.loaded).toEqual(expect.arrayContaining([m.entry, m.language, m.engine]));
+    expect(r.loaded).not.toContain(m.html);
+    const report = JSON.parse(r.out) as { models: unknown[]; figures?: unknown[] };
+    expect(report.models.length).toBeGreaterThan(0);
+    expect(report.figures).toBeUndefined();
+  });
+
+  it('study run --out report.html: the figure code too, and the figures drawn', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'study-bundle-')), 'report.html');
+    const r = await study(['run', spec, '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.loaded).toContain(manifest().html);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('<svg');
+  });
+
+  it('STUDY_CLI_BUNDLE=0 runs the unbundled build, with the same report', async () => {
+    const [bundled, unbundled] = await Promise.all([study(['run', spec]), study(['run', spec], { STUDY_CLI_BUNDLE: '0' })]);
+    expect(unbundled.loaded).toContain('packages/cli/dist/main.js');
+    expect(unbundled.loaded).not.toContain(manifest().entry);
+    expect(unbundled.code).toBe(0);
+    // the same report, but for the provenance's time of the run
+    const timeless = (text: string) => text.replace(/^\s*run at .*$/m, '');
+    expect(timeless(unbundled.out)).toBe(timeless(bundled.out));
+  });
+});

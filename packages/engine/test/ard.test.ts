@@ -1,0 +1,108 @@
+/**
+ * The report as CDISC Analysis Results Data (src/report/ard.ts): one row per statistic, every number of
+ * the report's tables, with the analysis / method / operation identifiers, the grouping and the value.
+ */
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { readDataFile } from '../src/data.js';
+import { runPlanOnData } from '../src/run-study.js';
+import type { StudyPlan } from '../src/plan.js';
+import { ARD_COLUMNS, ardCsv, ardJson, ardRows } from '../src/report/ard.js';
+
+const data = readDataFile(fileURLToPath(new URL('../../../test/conformance/ketamine-synthetic/ketamine.csv', import.meta.url)));
+const at = (level: number) => ({ variable: 'pct_change', at: { column: 'visit', level } });
+const plan: StudyPlan = {
+  dataPath: 'ketamine.csv',
+  subject: 'patient',
+  derived: [{ kind: 'percent-change', name: 'pct_change', variable: 'bdi', by: 'visit', baseline: 1 }],
+  filters: [],
+  models: [
+    {
+      spec: {
+        name: 'trajectory',
+        response: 'pct_change',
+        subject: 'patient',
+        classes: ['visit'],
+        fixed: [['visit'], ['age'], ['visit', 'age']],
+        intercept: true,
+        repeated: { effect: 'visit', type: 'CS', candidates: ['CS', 'AR1', 'UN'], criterion: 'BIC' },
+        random: [],
+        method: 'REML',
+        ddfm: 'between-within',
+        estimates: [{ kind: 'slope-at-levels', covariate: 'age', factor: 'visit' }],
+        lsmeans: [{ effect: 'visit', pairwise: true, adjust: 'tukey' }],
+      },
+      filters: [{ mode: 'where', expr: { kind: 'in', column: 'visit', values: [2, 3, 4, 5, 6] } }],
+      repeatedLevels: [2, 3, 4, 5, 6],
+    },
+  ],
+  analyses: [
+    {
+      name: 'durability',
+      filters: [],
+      tests: [
+        { kind: 'paired-t', label: 'paired', left: at(6), right: at(7) },
+        { kind: 'correlation', label: 'r', x: { kind: 'value', value: { variable: 'age' } }, y: { kind: 'difference', left: at(6), right: at(7) } },
+      ],
+    },
+  ],
+};
+const { report } = runPlanOnData(plan, data, { figures: false });
+const rows = ardRows(report);
+const m = report.models[0]!;
+const find = (context: string, variable: string, stat: string, level = '') =>
+  rows.filter((r) => r.context === context && r.variable === variable && r.stat_name === stat && r.variable_level === level);
+
+describe('ARD (CDISC Analysis Results Data)', () => {
+  it('one row per statistic, in the cards / ARS shape', () => {
+    for (const r of rows) expect(Object.keys(r)).toEqual(ARD_COLUMNS);
+    // Type 3: num.df, den.df, F, p, chi-square and its p per effect
+    expect(rows.filter((r) => r.context === 'type3')).toHaveLength(m.type3.length * 6);
+    const [f] = find('type3', 'visit*age', 'statistic');
+    expect(f).toMatchObject({
+      AnalysisId: 'trajectory:type3',
+      MethodId: 'MIXED_REML_TYPE3_BETWITHIN',
+      OperationId: 'MIXED_REML_TYPE3_BETWITHIN:statistic',
+      model: 'trajectory',
+      method: 'PROC MIXED REML, UN, DDFM=BETWITHIN',
+      stat_label: 'F Value',
+      stat: m.type3.find((t) => t.effect === 'visit*age')!.F,
+      stat_fmt: '4.81',
+    });
+    // a row of the Solution: the effect and its class level
+    const [b] = find('solution', 'visit*age', 'estimate', '2');
+    expect(b!.stat).toBe(m.fixed.find((x) => x.term === 'visit*age 2')!.estimate);
+    // LS-means, differences (Tukey), estimates, covariance parameters, fit statistics, the selection
+    expect(find('lsmeans', 'visit', 'estimate', '2')[0]!.stat).toBe(m.lsmeans[0]!.estimate);
+    const d = m.diffs[0]!;
+    expect(find('diffs', 'visit', 'p.value.adj', `${d.level} - ${d.vs}`)[0]).toMatchObject({ stat: d.p_adj, MethodId: 'MIXED_REML_DIFF_BETWITHIN_TUKEY' });
+    expect(find('estimates', 'age slope at visit 4', 'conf.low', m.estimates[2]!.L)[0]!.stat).toBe(m.estimates[2]!.lower);
+    expect(find('covparms', 'UN(2,1)', 'estimate')[0]).toMatchObject({ group1: 'Subject', group1_level: 'patient', stat: m.covparms.find((c) => c.name === 'UN(2,1)')!.estimate });
+    expect(find('fit', 'pct_change', 'minus2ll')[0]!.stat).toBe(m.minus2ll);
+    expect(find('selection', 'UN', 'chosen')[0]!.stat).toBe(true);
+    // the analyses
+    const paired = rows.filter((r) => r.AnalysisId === 'analysis:durability' && r.context === 'paired_t');
+    expect(paired.map((r) => r.stat_name)).toEqual(['estimate', 'statistic', 'df', 'p.value', 'n', 'conf.low', 'conf.high']);
+    expect(paired[1]!.stat).toBe(report.other[0]!.statistic);
+    expect(rows.find((r) => r.context === 'correlation' && r.stat_name === 'estimate')!.stat).toBe(report.other[1]!.statistic);
+  });
+
+  it('every number of the report is a row (nothing lost)', () => {
+    const numbers = (o: object): number => Object.values(o).filter((v) => typeof v === 'number').length;
+    const stats = (ctx: string) => rows.filter((r) => r.context === ctx && typeof r.stat === 'number').length;
+    expect(stats('solution')).toBe(m.fixed.reduce((n, f) => n + numbers(f), 0));
+    expect(stats('lsmeans')).toBe(m.lsmeans.reduce((n, l) => n + numbers({ ...l, at: undefined }), 0));
+    expect(stats('diffs')).toBe(m.diffs.reduce((n, d) => n + numbers({ ...d, at: undefined }), 0));
+  });
+
+  it('CSV (RFC 4180, full precision) and JSON', () => {
+    const csv = ardCsv(rows);
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines[0]).toBe(ARD_COLUMNS.join(','));
+    expect(lines).toHaveLength(rows.length + 1);
+    const f = m.type3.find((t) => t.effect === 'visit*age')!.F;
+    expect(csv).toContain(`,type3,statistic,F Value,${f},4.81`);
+    expect(csv).toContain('"PROC MIXED REML, UN, DDFM=BETWITHIN"');
+    expect(JSON.parse(ardJson(rows))).toEqual(JSON.parse(JSON.stringify(rows)));
+  });
+});
