@@ -2,51 +2,13 @@
  * The report as CDISC Analysis Results Data (src/report/ard.ts): one row per statistic, every number of
  * the report's tables, with the analysis / method / operation identifiers, the grouping and the value.
  */
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { readDataFile } from '../src/data.js';
 import { runPlanOnData } from '../src/run-study.js';
-import type { StudyPlan } from '../src/plan.js';
 import { ARD_COLUMNS, ardCsv, ardJson, ardRows } from '../src/report/ard.js';
+import { ketamineData, ketaminePlan } from './ketamine-plan.js';
 
-const data = readDataFile(fileURLToPath(new URL('../../../test/conformance/ketamine-synthetic/ketamine.csv', import.meta.url)));
-const at = (level: number) => ({ variable: 'pct_change', at: { column: 'visit', level } });
-const plan: StudyPlan = {
-  dataPath: 'ketamine.csv',
-  subject: 'patient',
-  derived: [{ kind: 'percent-change', name: 'pct_change', variable: 'bdi', by: 'visit', baseline: 1 }],
-  filters: [],
-  models: [
-    {
-      spec: {
-        name: 'trajectory',
-        response: 'pct_change',
-        subject: 'patient',
-        classes: ['visit'],
-        fixed: [['visit'], ['age'], ['visit', 'age']],
-        intercept: true,
-        repeated: { effect: 'visit', type: 'CS', candidates: ['CS', 'AR1', 'UN'], criterion: 'BIC' },
-        random: [],
-        method: 'REML',
-        ddfm: 'between-within',
-        estimates: [{ kind: 'slope-at-levels', covariate: 'age', factor: 'visit' }],
-        lsmeans: [{ effect: 'visit', pairwise: true, adjust: 'tukey' }],
-      },
-      filters: [{ mode: 'where', expr: { kind: 'in', column: 'visit', values: [2, 3, 4, 5, 6] } }],
-      repeatedLevels: [2, 3, 4, 5, 6],
-    },
-  ],
-  analyses: [
-    {
-      name: 'durability',
-      filters: [],
-      tests: [
-        { kind: 'paired-t', label: 'paired', left: at(6), right: at(7) },
-        { kind: 'correlation', label: 'r', x: { kind: 'value', value: { variable: 'age' } }, y: { kind: 'difference', left: at(6), right: at(7) } },
-      ],
-    },
-  ],
-};
+const data = ketamineData();
+const plan = ketaminePlan();
 const { report } = runPlanOnData(plan, data, { figures: false });
 const rows = ardRows(report);
 const m = report.models[0]!;

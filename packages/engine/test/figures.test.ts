@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readDataFile } from '../src/data.js';
 import { runPlanOnData } from '../src/run-study.js';
-import type { StudyPlan } from '../src/plan.js';
 import type {
   AnalysisScatterFigure,
   CovariateScatterFigure,
@@ -20,6 +19,7 @@ import type {
 } from '../src/figure-types.js';
 import { quantile7 } from '../src/figures.js';
 import { normalQuantile } from '../src/distributions/central.js';
+import { ketaminePlan } from './ketamine-plan.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const ref = JSON.parse(readFileSync(here('./fixtures/figures-ketamine.json'), 'utf8'));
@@ -34,52 +34,7 @@ function close(actual: number, expected: number, what: string, scale = 1e-6): vo
   if (!ok) expect.fail(`${what}: ${actual} vs R ${expected}`);
 }
 
-const visits = (levels: number[]) => ({ mode: 'where' as const, expr: { kind: 'in' as const, column: 'visit', values: levels } });
-const at = (level: number) => ({ variable: 'pct_change', at: { column: 'visit', level } });
-
-const plan: StudyPlan = {
-  title: 'ketamine (synthetic)',
-  dataPath: 'ketamine.csv',
-  subject: 'patient',
-  derived: [{ kind: 'percent-change', name: 'pct_change', variable: 'bdi', by: 'visit', baseline: 1 }],
-  filters: [],
-  models: [
-    {
-      spec: {
-        name: 'trajectory',
-        response: 'pct_change',
-        subject: 'patient',
-        classes: ['visit'],
-        fixed: [['visit'], ['age'], ['visit', 'age']],
-        intercept: true,
-        repeated: { effect: 'visit', type: 'CS', candidates: ['CS', 'AR1', 'UN'], criterion: 'BIC' },
-        random: [],
-        method: 'REML',
-        ddfm: 'between-within',
-        tests: [['visit'], ['age'], ['visit', 'age']],
-        estimates: [{ kind: 'slope-at-levels', covariate: 'age', factor: 'visit' }],
-        lsmeans: [{ effect: 'visit', pairwise: true, adjust: 'tukey' }],
-      },
-      filters: [visits([2, 3, 4, 5, 6])],
-      repeatedLevels: [2, 3, 4, 5, 6],
-    },
-  ],
-  analyses: [
-    {
-      name: 'durability',
-      filters: [],
-      tests: [
-        { kind: 'paired-t', label: 'pct_change at visit 6 vs visit 7', left: at(6), right: at(7) },
-        {
-          kind: 'correlation',
-          label: 'age with pct_change at visit 6 - pct_change at visit 7',
-          x: { kind: 'value', value: { variable: 'age' } },
-          y: { kind: 'difference', left: at(6), right: at(7) },
-        },
-      ],
-    },
-  ],
-};
+const plan = ketaminePlan();
 
 const csv = here('../../../test/conformance/ketamine-synthetic/ketamine.csv');
 const data = readDataFile(csv);

@@ -4,9 +4,7 @@
  * as the first tables of the report and a forest plot, on the ketamine data (the plan the example's
  * `sensitivity` blocks build, written out: the engine does not depend on the language package).
  */
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { readDataFile } from '../src/data.js';
 import { runPlanOnData } from '../src/run-study.js';
 import type { ModelSpec } from '../src/model-spec.js';
 import type { PlannedModel, StudyPlan } from '../src/plan.js';
@@ -17,31 +15,14 @@ import { markdownReport } from '../src/report/markdown-report.js';
 import { renderFigureSvg } from '../src/report/figures-svg.js';
 import { svgDocument } from '../src/report/svg-document.js';
 import { sensitivitySummaries } from '../src/sensitivity.js';
+import { ketamineData, ketaminePlan, trajectoryModel, trajectorySpec, visitsWhere } from './ketamine-plan.js';
 
-const data = readDataFile(fileURLToPath(new URL('../../../test/conformance/ketamine-synthetic/ketamine.csv', import.meta.url)));
-const visits = { mode: 'where' as const, expr: { kind: 'in' as const, column: 'visit', values: [2, 3, 4, 5, 6] } };
-const spec: ModelSpec = {
-  name: 'trajectory',
-  response: 'pct_change',
-  subject: 'patient',
-  classes: ['visit'],
-  fixed: [['visit'], ['age'], ['visit', 'age']],
-  intercept: true,
-  repeated: { effect: 'visit', type: 'UN' },
-  random: [],
-  method: 'REML',
-  ddfm: 'between-within',
-  tests: [['visit'], ['age'], ['visit', 'age']],
-  estimates: [{ kind: 'slope-at-levels', covariate: 'age', factor: 'visit' }],
-  lsmeans: [{ effect: 'visit', pairwise: true, adjust: 'tukey' }],
-};
-const base: PlannedModel = { spec, filters: [visits], repeatedLevels: [2, 3, 4, 5, 6] };
-const plan: StudyPlan = {
-  dataPath: 'ketamine.csv',
-  subject: 'patient',
-  derived: [{ kind: 'percent-change', name: 'pct_change', variable: 'bdi', by: 'visit', baseline: 1 }],
-  filters: [],
-  models: [
+const data = ketamineData();
+const visits = visitsWhere();
+const spec: ModelSpec = { ...trajectorySpec, repeated: { effect: 'visit', type: 'UN' } };
+const base: PlannedModel = trajectoryModel(spec);
+const plan: StudyPlan = ketaminePlan(
+  [
     base,
     {
       spec: { ...spec, name: 'bmi_adjusted', fixed: [...spec.fixed, ['bmi']] },
@@ -56,8 +37,8 @@ const plan: StudyPlan = {
       sensitivity: { of: 'trajectory', description: 'exclude dose_adjusted == 1' },
     },
   ],
-  analyses: [],
-};
+  [],
+);
 const { report } = runPlanOnData(plan, data);
 
 describe('sensitivity summary', () => {
