@@ -114,7 +114,16 @@ function row(name, s, r, { key = 'seconds', note } = {}) {
 {
   const s = best(repeat, () => studyCli('run', ketamineSpec));
   const r = hasR ? best(Math.min(repeat, 3), () => rScript('ketamine.R', ketamineCsv)) : { error: 'Rscript not installed' };
-  row('ketamine: study run vs Rscript ketamine.R, whole process', s, r, { key: 'wall', note: `best of ${repeat} (R: ${Math.min(repeat, 3)})` });
+  row('ketamine: study run vs Rscript ketamine.R, whole process', s, r, { key: 'wall', note: `best of ${repeat} (R: ${Math.min(repeat, 3)}); 4 models (3 sensitivity), 2 describe blocks` });
+  // the founding analysis alone (the model and the durability analyses: the spec without its describe and
+  // sensitivity blocks) against `ketamine.R --core`
+  const coreDir = mkdtempSync(join(dir, 'ketamine-core-'));
+  const coreSpec = join(coreDir, 'ketamine.study');
+  writeFileSync(coreSpec, readFileSync(ketamineSpec, 'utf8').replace(/^(describe|sensitivity) [^\n]*\{[\s\S]*?^\}\n?/gm, ''));
+  writeFileSync(join(coreDir, 'ketamine.csv'), readFileSync(ketamineCsv));
+  const sc = best(repeat, () => studyCli('run', coreSpec));
+  const rc = hasR ? best(Math.min(repeat, 3), () => rScript('ketamine.R', ketamineCsv, '--core')) : { error: 'Rscript not installed' };
+  row('ketamine, the model and durability only: study run vs ketamine.R --core', sc, rc, { key: 'wall', note: 'no describe / sensitivity blocks' });
   row('ketamine: study check, whole process', best(repeat, () => studyCli('check', ketamineSpec)), undefined, { key: 'wall' });
   row('ketamine: study --help, whole process', best(repeat, () => studyCli('--help')), undefined, { key: 'wall' });
   // the fit alone, in-process (fit-one.js), against the UN fit alone in R (gls.R on the derived outcome)
