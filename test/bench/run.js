@@ -4,14 +4,16 @@
 //      bundled CLI in a fresh process: start, parse, check against the data, fit, report) against
 //      `Rscript ketamine.R` (R's start, nlme and emmeans loaded, the same analysis); `study check` and
 //      `study --help` beside it
-//   2. simulated N subjects x 6 visits, UN covariance (N = 1k, 10k, 50k; simulate.js, seeded): the fit in a fresh
+//   2. simulated N subjects x 6 visits, UN covariance (N = 1k, 10k, 100k; simulate.js, seeded): the fit in a fresh
 //      process (fit-one.js: check, plan, fit, inference) against the same model with nlme::gls (gls.R)
-//   2b. random intercept + slope per subject (G-side; N = 1k, 10k) against lme4::lmer (lmer.R)
+//   2b. random intercept + slope per subject (G-side; N = 1k, 10k, 100k) against lme4::lmer (lmer.R)
 //   2c. multicentre: 10 sites x 100 patients, random site intercept + UN within patient (simulate-multicentre.js)
 //       against nlme::lme (lme-multicentre.R)
 //   3. the language server on a 200,000-subject file (lsp-latency.js): time to diagnostics, hover, main-thread stalls
 // Time is wall-clock (best of BENCH_REPEAT runs for the short ketamine rows), memory the process's peak RSS.
-// Env: BENCH_SIZES (e.g. 1000,10000), BENCH_RS_SIZES, BENCH_RS_R_MAX, BENCH_MULTICENTRE (e.g. 10x100), BENCH_R_MAX, BENCH_R_TIMEOUT (s), BENCH_REPEAT (default 5),
+//   2d. N subjects x 6 (BENCH_DB_SUBJECTS, default 1,000,000) from Parquet through DuckDB and from PostgreSQL beside
+//       the in-process CSV fit
+// Env: BENCH_SIZES (e.g. 1000,10000), BENCH_DB_SUBJECTS (e.g. 100000; 0 skips 2d), BENCH_RS_SIZES, BENCH_RS_R_MAX, BENCH_MULTICENTRE (e.g. 10x100), BENCH_R_MAX, BENCH_R_TIMEOUT (s), BENCH_REPEAT (default 5),
 //      BENCH_LSP=0 (skip 3), BENCH_LSP_SUBJECTS (default 200000), BENCH_NO_BUILD=1 (do not rebuild the bundles first).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -24,13 +26,13 @@ import { simulateMulticentre } from './simulate-multicentre.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const sizes = (process.env.BENCH_SIZES ?? '1000,10000,50000').split(',').filter(Boolean).map(Number);
+const sizes = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').filter(Boolean).map(Number);
 const rTimeout = Number(process.env.BENCH_R_TIMEOUT ?? 1800) * 1000;
 // nlme::gls with corSymm takes ~85 s per 1000 subjects here (10k: ~15 min); above this size R is skipped
 // unless BENCH_R_MAX says otherwise, and the table says so.
 const rMax = Number(process.env.BENCH_R_MAX ?? 10000);
 // the G-side rows (random intercept + slope) against lme4, which is fast enough for every size
-const rsSizes = (process.env.BENCH_RS_SIZES ?? '1000,10000').split(',').filter(Boolean).map(Number);
+const rsSizes = (process.env.BENCH_RS_SIZES ?? '1000,10000,100000').split(',').filter(Boolean).map(Number);
 const rsRMax = Number(process.env.BENCH_RS_R_MAX ?? 100000);
 // multicentre rows: sites x patients per site (BENCH_MULTICENTRE, e.g. 10x100,20x250)
 const multicentre = (process.env.BENCH_MULTICENTRE ?? '10x100').split(',').filter(Boolean).map((s) => s.split('x').map(Number));
@@ -200,6 +202,74 @@ model multicentre {
 }
 `);
   row(`multicentre ${sites} sites x ${perSite} patients x 6, UN + random site (fit)`, studyFit(spec), sites * perSite <= rMax ? rScript('lme-multicentre.R', csv) : { error: `skipped (N > BENCH_R_MAX = ${rMax})` });
+}
+
+// 2d. data beyond memory: N subjects x 6 (BENCH_DB_SUBJECTS, default 1,000,000; 0 skips) fitted from the sufficient
+// statistics DuckDB computes on a Parquet file and PostgreSQL on a table (backends/sql-statistics.ts), beside the
+// in-process fit of the same CSV. The Parquet file is written and the table loaded (COPY) before the timed runs.
+for (const n of (process.env.BENCH_DB_SUBJECTS ?? '1000000').split(',').filter((x) => Number(x) > 0).map(Number)) {
+  const csv = join(dir, `sim-${n}.csv`);
+  if (!existsSync(csv)) simulate(n, csv);
+  const model = `subject subject
+model un {
+    outcome y
+    repeated visit
+    covariate age
+    random subject
+    cov UN
+}
+`;
+  const specOf = (name, data) => {
+    const file = join(dir, `${name}-${n}.study`);
+    writeFileSync(file, `study "simulated ${n} subjects (${name})"\n${data}\n${model}`);
+    return file;
+  };
+  const inProcess = studyFit(specOf('csv', `data "sim-${n}.csv"`));
+  const delta = (m) => (!m.error && !inProcess.error ? `; |Δ -2LL| vs CSV ${Math.abs(m.minus2ll - inProcess.minus2ll).toExponential(1)}` : '');
+  row(`simulated ${n} x 6, UN, in-process from CSV (fit)`, inProcess, undefined, { note: `CSV ${(statSync(csv).size / 1e6).toFixed(0)} MB` });
+  // Parquet through DuckDB (DuckDB runs inside the Study process: its memory is counted)
+  const parquet = join(dir, `sim-${n}.parquet`);
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const t0 = performance.now();
+  const duck = await DuckDBInstance.create(':memory:');
+  const dc = await duck.connect();
+  await dc.run(`COPY (SELECT * FROM read_csv('${csv}', header = true, columns = {'subject': 'VARCHAR', 'visit': 'BIGINT', 'age': 'BIGINT', 'y': 'DOUBLE'}, nullstr = '')) TO '${parquet}' (FORMAT PARQUET)`);
+  dc.closeSync();
+  duck.closeSync();
+  const written = (performance.now() - t0) / 1000;
+  const viaDuck = studyFit(specOf('parquet', `data duckdb "sim-${n}.parquet"`));
+  row(`simulated ${n} x 6, UN, Parquet through DuckDB (fit)`, viaDuck, undefined, { note: `Parquet ${(statSync(parquet).size / 1e6).toFixed(0)} MB, written in ${written.toFixed(1)} s (not timed)${delta(viaDuck)}` });
+  // PostgreSQL: a private server (test/backends/postgres-server.js), the CSV loaded with COPY
+  const { postgresBin, startPostgres } = await import('../backends/postgres-server.js');
+  if (!postgresBin()) {
+    row(`simulated ${n} x 6, UN, PostgreSQL (fit)`, { error: 'PostgreSQL not installed (apt-get install postgresql)' });
+    continue;
+  }
+  const server = await startPostgres();
+  try {
+    const { chmodSync, chownSync, copyFileSync } = await import('node:fs');
+    const serverCsv = join(server.dir, 'sim.csv');
+    copyFileSync(csv, serverCsv);
+    chmodSync(serverCsv, 0o644);
+    if (server.user === 'postgres') {
+      const id = (f) => Number(spawnSync('id', [f, 'postgres'], { encoding: 'utf8' }).stdout);
+      chownSync(serverCsv, id('-u'), id('-g'));
+    }
+    const pg = (await import('pg')).default;
+    const client = new pg.Client({ connectionString: server.url });
+    await client.connect();
+    const t1 = performance.now();
+    await client.query('CREATE TABLE sim (subject TEXT, visit BIGINT, age BIGINT, y DOUBLE PRECISION)');
+    await client.query(`COPY sim FROM '${serverCsv}' WITH (FORMAT csv, HEADER true, NULL '')`);
+    await client.query('ANALYZE sim');
+    const loaded = (performance.now() - t1) / 1000;
+    await client.end();
+    process.env.STUDY_BENCH_PG = server.url;
+    const viaPg = studyFit(specOf('postgres', 'data postgres env STUDY_BENCH_PG table sim'));
+    row(`simulated ${n} x 6, UN, PostgreSQL (fit)`, viaPg, undefined, { note: `COPY of ${(n * 6).toLocaleString('en')} rows in ${loaded.toFixed(1)} s (not timed); server time counted, server memory not${delta(viaPg)}` });
+  } finally {
+    server.stop();
+  }
 }
 
 const header = ['case', 'Study s', 'Study MB', 'R s', 'R MB', 'R/Study s', 'R/Study MB', 'note'];

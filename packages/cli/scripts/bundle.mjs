@@ -45,6 +45,9 @@ const result = await esbuild.build({
   // CommonJS dependencies bundled into ESM call require() for Node's built-ins
   banner: { js: "import { createRequire as __study_createRequire } from 'node:module'; const require = __study_createRequire(import.meta.url);" },
   plugins: [engineCore],
+  // the database clients of the SQL backends stay outside the bundle, loaded from node_modules only by a
+  // spec whose data are in a database (DuckDB's client is a native addon and cannot be bundled)
+  external: ['@duckdb/node-api', 'pg'],
   metafile: true,
   logLevel: 'warning',
 });

@@ -11,9 +11,11 @@
  * 1-based line of the file and the 1-based character column where the field starts (its opening quote,
  * for a quoted field), as editors and `file:line:col` links count them.
  */
+import { isUtf8 } from 'node:buffer';
 import { readFileSync, statSync } from 'node:fs';
 import type { Value } from './model-spec.js';
 import { dataFormatOf, readFormat } from './formats/index.js';
+import { rowsOfTable, tableFromRows, type DataTable, type TableColumn } from './table.js';
 
 export type ColumnKind = 'numeric' | 'text';
 
@@ -75,7 +77,16 @@ export interface Dataset {
   /** file the data came from, if any */
   path?: string;
   columns: ColumnInfo[];
+  /**
+   * one object per row; the CSV reader makes them only when asked (from `table`): read them, do not
+   * change them (assigning `rows` drops `table`)
+   */
   rows: Record<string, Value>[];
+  /**
+   * the same data in columns (table.ts), when the reader kept them (the CSV reader does); not
+   * enumerable, so a copy or a clone of the dataset carries `rows` only. `tableOf` gives it for any dataset.
+   */
+  table?: DataTable;
   /** 1-based line of the file where each row starts (parallel to `rows`) */
   rowLines?: number[];
   /** the field delimiter detected from the header */
@@ -121,9 +132,13 @@ const NOT_FINITE = /^[+-]?(inf|infinity|nan)$/i;
 const SPREADSHEET_ERROR = /^#(DIV\/0!|N\/A|VALUE!|REF!|NAME\?|NUM!|NULL!)$/i;
 
 type Cell = { value: number } | { defect: CellDefectKind };
+const NOT_A_NUMBER: Cell = { defect: 'not-a-number' };
 
 /** What a non-missing, trimmed cell is under a decimal mark. */
 function readCell(t: string, decimal: DecimalMark): Cell {
+  // a cell that starts (after a sign) with none of the characters the patterns below start with is text
+  const c = t.charCodeAt(t.charCodeAt(0) === 43 || t.charCodeAt(0) === 45 ? 1 : 0);
+  if (!((c >= 48 && c <= 57) || c === 46 || c === 44 || c === 35 || c === 73 || c === 105 || c === 78 || c === 110)) return NOT_A_NUMBER;
   if (decimal === '.') {
     if (NUMBER.test(t)) {
       const v = Number(t);
@@ -359,6 +374,14 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 /** Parses delimited text (comma, tab or semicolon separated, detected from the header line). */
 export function parseDelimited(text: string, path?: string): Dataset {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // the columnar reader (below) reads well-formed files; a file it cannot read (an unclosed quote, a
+  // ragged row, no rows) is read again by the record reader, which says what is wrong, as it always did
+  return parseDelimitedColumns(text, path) ?? parseDelimitedRecords(text, path);
+}
+
+/** The record reader: every record as an array of strings, then the columns. */
+export function parseDelimitedRecords(text: string, path?: string): Dataset {
   const where = path ?? 'data';
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const delimiter = detectDelimiter(text);
@@ -489,6 +512,527 @@ function firstCommaNumber(body: RawRecord[]): string | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// The columnar reader: one pass over the text, each cell read in place (numbers parsed from the
+// characters, no substring; text cells interned per column), straight into typed columns.
+
+/** 10^k for the exact fast path of number parsing: an integer below 2^53 over 10^k (k <= 22) is correctly rounded. */
+const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/** Whether text[s, e) is the string t. */
+function sameText(text: string, s: number, e: number, t: string): boolean {
+  if (e - s !== t.length) return false;
+  for (let k = 0; k < t.length; k++) if (text.charCodeAt(s + k) !== t.charCodeAt(k)) return false;
+  return true;
+}
+
+/** One column while the file is read: its numbers, its non-number cells (interned), what decides its kind. */
+class ColumnReader {
+  readonly numbers: Float64Array;
+  /** per row: 1 + the code of a non-number cell's text, 0 for a number or missing cell (allocated on the first such cell) */
+  codes: Int32Array | null = null;
+  readonly levels: string[] = [];
+  readonly kinds: CellDefectKind[] = [];
+  /** the levels by the hash of their text (open addressing: 1 + code, 0 empty) */
+  private slots = new Int32Array(64);
+  private lastCode = -1;
+  missing = 0;
+  numberCells = 0;
+  nonMissing = 0;
+  textCells = 0;
+  spoilt = 0;
+  /** the numbers' distinct texts as written (or String(v) under a decimal comma), first seen first, up to the cap */
+  readonly distinct: string[] = [];
+  private distinctFull = false;
+  private readonly byValue = new Map<number, string | string[]>();
+  private readonly smallSeen: (string | string[] | undefined)[] = [];
+  private readonly mark: number;
+
+  constructor(
+    private readonly text: string,
+    private readonly capacity: number,
+    private readonly decimal: DecimalMark,
+  ) {
+    this.numbers = new Float64Array(capacity);
+    this.mark = decimal.charCodeAt(0);
+  }
+
+  /** the unquoted field text[s, e) of row i (spaces around it included) */
+  range(i: number, s: number, e: number): void {
+    const text = this.text;
+    let c = 0;
+    while (s < e && ((c = text.charCodeAt(s)) === SPACE || c === 9)) s++;
+    while (e > s && ((c = text.charCodeAt(e - 1)) === SPACE || c === 9)) e--;
+    if (s === e) return this.miss(i);
+    const c0 = text.charCodeAt(s);
+    const cl = text.charCodeAt(e - 1);
+    // other white space (trim's), control characters, non-ASCII: as a string
+    if (c0 < 33 || c0 > 126 || cl < 33 || cl > 126) return this.string(i, text.slice(s, e).trim());
+    const len = e - s;
+    if ((len === 1 && c0 === 46) || (len === 2 && c0 === 78 && cl === 65)) return this.miss(i);
+    let p = s;
+    let negative = false;
+    if (c0 === 45) {
+      negative = true;
+      p++;
+    } else if (c0 === 43) p++;
+    let m = 0;
+    let digits = 0;
+    let fraction = 0;
+    let point = false;
+    const mark = this.mark;
+    for (; p < e; p++) {
+      const ch = text.charCodeAt(p);
+      if (ch >= 48 && ch <= 57) {
+        m = m * 10 + (ch - 48);
+        digits++;
+        if (point) fraction++;
+      } else if (ch === mark && !point) point = true;
+      else break;
+    }
+    if (p === e && digits > 0 && digits <= 15) {
+      const v = fraction === 0 ? m : m / POW10[fraction]!;
+      this.numbers[i] = negative ? -v : v;
+      this.numberCells++;
+      this.nonMissing++;
+      if (!this.distinctFull) this.noteDistinct(negative ? -v : v, s, e, undefined);
+      return;
+    }
+    // the text of the cell before (long data repeat a subject's id row after row), else one seen
+    // before in this column, looked up without making a string
+    const last = this.lastCode;
+    if (last >= 0 && sameText(text, s, e, this.levels[last]!)) return this.nonNumber(i, last);
+    let h = 0x811c9dc5;
+    for (let k = s; k < e; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
+    const mask = this.slots.length - 1;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const c1 = this.slots[slot]!;
+      if (c1 === 0) break;
+      if (sameText(text, s, e, this.levels[c1 - 1]!)) return this.nonNumber(i, c1 - 1);
+    }
+    this.fresh(i, text.slice(s, e), h);
+  }
+
+  /**
+   * the trimmed cell text t of row i (trim done); the field scan below and `range` read most cells
+   * without making a string
+   */
+  string(i: number, t: string): void {
+    if (MISSING.has(t)) return this.miss(i);
+    let h = 0x811c9dc5;
+    for (let k = 0; k < t.length; k++) h = Math.imul(h ^ t.charCodeAt(k), 0x01000193);
+    const mask = this.slots.length - 1;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const c1 = this.slots[slot]!;
+      if (c1 === 0) break;
+      if (this.levels[c1 - 1] === t) return this.nonNumber(i, c1 - 1);
+    }
+    this.fresh(i, t, h);
+  }
+
+  /** a non-missing cell t (hash h) not among the column's non-number texts yet: a number, or a new text */
+  private fresh(i: number, t: string, h: number): void {
+    const cell = readCell(t, this.decimal);
+    if ('value' in cell) {
+      this.numbers[i] = cell.value;
+      this.numberCells++;
+      this.nonMissing++;
+      if (!this.distinctFull) this.noteDistinct(cell.value, 0, 0, t);
+      return;
+    }
+    const code = this.levels.push(t) - 1;
+    this.kinds.push(cell.defect);
+    if (2 * this.levels.length > this.slots.length) this.rehash();
+    else this.place(h, code);
+    this.nonNumber(i, code);
+  }
+
+  private place(h: number, code: number): void {
+    const mask = this.slots.length - 1;
+    let slot = h & mask;
+    while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
+    this.slots[slot] = code + 1;
+  }
+
+  private rehash(): void {
+    this.slots = new Int32Array(this.slots.length * 4);
+    this.levels.forEach((t, code) => {
+      let h = 0x811c9dc5;
+      for (let k = 0; k < t.length; k++) h = Math.imul(h ^ t.charCodeAt(k), 0x01000193);
+      this.place(h, code);
+    });
+  }
+
+  private nonNumber(i: number, code: number): void {
+    this.lastCode = code;
+    this.numbers[i] = NaN;
+    this.nonMissing++;
+    this.spoilt++;
+    if (this.kinds[code] === 'not-a-number') this.textCells++;
+    (this.codes ??= new Int32Array(this.capacity))[i] = code + 1;
+  }
+
+  /**
+   * An unquoted field from `start`: a plain number (sign, up to 15 digits, the decimal mark, spaces
+   * around) is read as its characters are scanned; anything else goes to `range`. Returns where the
+   * field ends (the delimiter, the line end or the end of the text).
+   */
+  scan(i: number, start: number, d: number): number {
+    const text = this.text;
+    const n = text.length;
+    let p = start;
+    let c = -1;
+    while (p < n && ((c = text.charCodeAt(p)) === SPACE || (c === 9 && d !== 9))) p++;
+    const s = p;
+    let negative = false;
+    if (c === 45) {
+      negative = true;
+      p++;
+    } else if (c === 43) p++;
+    let m = 0;
+    let digits = 0;
+    let fraction = 0;
+    let point = false;
+    const mark = this.mark;
+    for (; p < n; p++) {
+      c = text.charCodeAt(p);
+      if (c >= 48 && c <= 57) {
+        m = m * 10 + (c - 48);
+        digits++;
+        if (point) fraction++;
+      } else if (c === mark && !point) point = true;
+      else break;
+    }
+    const e = p;
+    while (p < n && ((c = text.charCodeAt(p)) === SPACE || (c === 9 && d !== 9))) p++;
+    if (p >= n || c === d || c === NL || c === CR) {
+      if (digits > 0 && digits <= 15) {
+        const u = fraction === 0 ? m : m / POW10[fraction]!;
+        const v = negative ? -u : u;
+        this.numbers[i] = v;
+        this.numberCells++;
+        this.nonMissing++;
+        if (!this.distinctFull) {
+          // a small whole number written as before (the common case): nothing to note
+          const seen = v >= 0 && v < 4096 && (v | 0) === v ? this.smallSeen[v] : undefined;
+          if (typeof seen !== 'string' || !sameText(text, s, e, seen)) this.noteDistinct(v, s, e, undefined);
+        }
+        return p;
+      }
+    }
+    while (p < n) {
+      c = text.charCodeAt(p);
+      if (c === d || c === NL || c === CR) break;
+      p++;
+    }
+    this.range(i, start, p);
+    return p;
+  }
+
+  private miss(i: number): void {
+    this.numbers[i] = NaN;
+    this.missing++;
+  }
+
+  /** the number v, written text[s, e) (or t) */
+  private noteDistinct(v: number, s: number, e: number, t: string | undefined): void {
+    // small whole numbers (visits, ages, codes) by index, the others by value
+    const small = v >= 0 && v < 4096 && (v | 0) === v;
+    const seen = small ? this.smallSeen[v] : this.byValue.get(v);
+    if (this.decimal === ',') {
+      if (seen === undefined) {
+        if (small) this.smallSeen[v] = '';
+        else this.byValue.set(v, '');
+        this.addDistinct(String(v));
+      }
+      return;
+    }
+    const same = (x: string) => (t === undefined ? sameText(this.text, s, e, x) : t === x);
+    if (seen === undefined) {
+      const w = t ?? this.text.slice(s, e);
+      if (small) this.smallSeen[v] = w;
+      else this.byValue.set(v, w);
+      this.addDistinct(w);
+    } else if (typeof seen === 'string') {
+      if (same(seen)) return;
+      const w = t ?? this.text.slice(s, e);
+      if (small) this.smallSeen[v] = [seen, w];
+      else this.byValue.set(v, [seen, w]);
+      this.addDistinct(w);
+    } else {
+      for (const x of seen) if (same(x)) return;
+      const w = t ?? this.text.slice(s, e);
+      seen.push(w);
+      this.addDistinct(w);
+    }
+  }
+
+  private addDistinct(w: string): void {
+    this.distinct.push(w);
+    if (this.distinct.length >= DISTINCT_CAP) this.distinctFull = true;
+  }
+}
+
+/**
+ * Reads delimited text into columns in one pass. Undefined when the file is not one it reads: a header
+ * without a name or with a name twice, no data rows, a quote that is not closed or not followed by
+ * the delimiter, a row with the wrong number of fields (the record reader then says what is wrong).
+ */
+export function parseDelimitedColumns(text: string, path?: string): Dataset | undefined {
+  const where = path ?? 'data';
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const delimiter = detectDelimiter(text);
+  const d = delimiter.charCodeAt(0);
+  const n = text.length;
+  let pos = 0;
+  let line = 1;
+  for (;;) {
+    if (pos >= n) return undefined;
+    const blank = blankLineEnd(text, pos, d);
+    if (blank === undefined) break;
+    pos = blank;
+    line++;
+  }
+  let headerRecord: { fields: string[]; next: number; nextLine: number };
+  try {
+    headerRecord = readRecord(text, pos, line, d, where);
+  } catch {
+    return undefined;
+  }
+  const header = headerRecord.fields.map((h) => h.trim());
+  if (header.some((h) => h === '') || new Set(header).size !== header.length) return undefined;
+  const ncol = header.length;
+  const bodyStart = headerRecord.next;
+  const bodyLine = headerRecord.nextLine;
+
+  // rows: at most one per line end, plus one
+  let capacity = 1;
+  for (let k = text.indexOf('\n', bodyStart); k >= 0; k = text.indexOf('\n', k + 1)) capacity++;
+  for (let k = text.indexOf('\r', bodyStart); k >= 0; k = text.indexOf('\r', k + 1)) if (text.charCodeAt(k + 1) !== NL) capacity++;
+
+  // the decimal mark: '.' in a comma-separated file; else from the cells, as detectDecimal has it
+  let decimal: DecimalMark = '.';
+  let sample: string | undefined;
+  if (delimiter !== ',') {
+    let points = 0;
+    let commas = 0;
+    let unambiguous = false;
+    let p = bodyStart;
+    let l = bodyLine;
+    try {
+      while (p < n) {
+        const blank = blankLineEnd(text, p, d);
+        if (blank !== undefined) {
+          p = blank;
+          l++;
+          continue;
+        }
+        const r = readRecord(text, p, l, d, where);
+        for (const f of r.fields) {
+          const t = f.trim();
+          if (POINT_FRACTION.test(t)) points++;
+          else if (COMMA_FRACTION.test(t)) {
+            commas++;
+            sample ??= t;
+            if (!/,\d{3}([eE]|$)/.test(t)) unambiguous = true;
+          }
+        }
+        p = r.next;
+        l = r.nextLine;
+      }
+    } catch {
+      return undefined;
+    }
+    if (commas > points && (delimiter === ';' || unambiguous)) decimal = ',';
+  }
+
+  const readers = header.map(() => new ColumnReader(text, capacity, decimal));
+  const rowStart = new Int32Array(capacity);
+  const rowLine = new Int32Array(capacity);
+  let rows = 0;
+  pos = bodyStart;
+  line = bodyLine;
+  while (pos < n) {
+    const blank = blankLineEnd(text, pos, d);
+    if (blank !== undefined) {
+      pos = blank;
+      line++;
+      continue;
+    }
+    const i = rows;
+    rowStart[i] = pos;
+    rowLine[i] = line;
+    let j = 0;
+    for (;;) {
+      let p = pos;
+      while (p < n && text.charCodeAt(p) === SPACE) p++;
+      if (p < n && text.charCodeAt(p) === QUOTE) {
+        let value = '';
+        let q = p + 1;
+        let chunk = q;
+        for (;;) {
+          if (q >= n) return undefined;
+          const c = text.charCodeAt(q);
+          if (c === QUOTE) {
+            if (q + 1 < n && text.charCodeAt(q + 1) === QUOTE) {
+              value += text.slice(chunk, q + 1);
+              q += 2;
+              chunk = q;
+              continue;
+            }
+            value += text.slice(chunk, q);
+            q++;
+            break;
+          }
+          if (c === NL || (c === CR && text.charCodeAt(q + 1) !== NL)) line++;
+          q++;
+        }
+        while (q < n && text.charCodeAt(q) === SPACE) q++;
+        const c = q < n ? text.charCodeAt(q) : -1;
+        if (c !== -1 && c !== d && c !== NL && c !== CR) return undefined;
+        if (j < ncol) readers[j]!.string(i, value.trim());
+        pos = q;
+      } else if (j < ncol) {
+        pos = readers[j]!.scan(i, pos, d);
+      } else {
+        let q = p;
+        while (q < n) {
+          const c = text.charCodeAt(q);
+          if (c === d || c === NL || c === CR) break;
+          q++;
+        }
+        pos = q;
+      }
+      j++;
+      if (pos >= n) break;
+      const c = text.charCodeAt(pos);
+      if (c === d) {
+        pos++;
+        continue;
+      }
+      pos = c === CR && text.charCodeAt(pos + 1) === NL ? pos + 2 : pos + 1;
+      break;
+    }
+    if (j !== ncol) return undefined;
+    line++;
+    rows++;
+  }
+  if (rows === 0) return undefined;
+
+  const notes: DataNote[] = [];
+  if (delimiter !== ',' || decimal !== '.') {
+    const how = `${delimiterName(delimiter)}-separated`;
+    notes.push({
+      severity: 'info',
+      code: 'data-format',
+      message:
+        decimal === ','
+          ? `${where} is ${how} with decimal commas${sample ? ` ('${sample}' is read as ${sample.replace(',', '.')})` : ''}`
+          : `${where} is ${how}`,
+    });
+  }
+
+  const columns: ColumnInfo[] = [];
+  const table = new Map<string, TableColumn>();
+  header.forEach((name, j) => {
+    const r = readers[j]!;
+    const numeric = (r.numberCells > 0 || r.nonMissing === 0) && r.textCells < TEXT_SHARE * Math.max(r.nonMissing, 1);
+    if (numeric) {
+      // (the arrays were made for every line end: a few blank lines are not worth a copy)
+      const values = r.numbers.length - rows <= r.numbers.length / 8 ? r.numbers.subarray(0, rows) : r.numbers.slice(0, rows);
+      table.set(name, { kind: 'number', values });
+      const info: ColumnInfo = { name, kind: 'numeric', missing: r.missing + r.spoilt, distinct: r.distinct };
+      if (r.spoilt > 0) {
+        info.defectCount = r.spoilt;
+        info.defects = [];
+        for (let i = 0; i < rows && info.defects.length < DEFECTS_KEPT; i++) {
+          const code = r.codes![i]!;
+          if (code === 0) continue;
+          const t = r.levels[code - 1]!;
+          const kind = r.kinds[code - 1]!;
+          const at = fieldPositions(text, { fields: [], line: rowLine[i]!, offset: rowStart[i]! }, delimiter)[j]!;
+          info.defects.push({ line: at.line, column: at.column, field: j + 1, text: t, kind, message: `${name} is '${t}' on line ${at.line}: ${defectReason(kind, t, decimal)}` });
+        }
+      }
+      columns.push(info);
+      return;
+    }
+    let codes: Int32Array;
+    let levels: string[];
+    if (r.numberCells === 0) {
+      // 1 + code, 0 for missing: the codes, in place
+      levels = r.levels;
+      codes = r.codes ?? new Int32Array(rows);
+      for (let i = 0; i < rows; i++) codes[i] = codes[i]! - 1;
+      codes = codes.length - rows <= codes.length / 8 ? codes.subarray(0, rows) : codes.slice(0, rows);
+    } else {
+      codes = new Int32Array(rows);
+      // numbers among the text: every cell as written, read again from its record
+      levels = [];
+      const index = new Map<string, number>();
+      for (let i = 0; i < rows; i++) {
+        const t = readRecord(text, rowStart[i]!, rowLine[i]!, d, where).fields[j]!.trim();
+        if (MISSING.has(t)) {
+          codes[i] = -1;
+          continue;
+        }
+        let code = index.get(t);
+        if (code === undefined) index.set(t, (code = levels.push(t) - 1));
+        codes[i] = code;
+      }
+    }
+    table.set(name, { kind: 'text', codes, levels });
+    columns.push({ name, kind: 'text', missing: r.missing, distinct: levels.slice(0, DISTINCT_CAP) });
+  });
+
+  const data = { path, columns, delimiter, decimal, encoding: 'utf-8' } as Dataset;
+  if (notes.length) data.notes = notes;
+  const lines = rowLine.subarray(0, rows);
+  return withTable(data, { length: rows, columns: table }, () => Array.from(lines));
+}
+
+/**
+ * A dataset whose rows are made from `table` when first read (and `rowLines`, when given, from
+ * `lines`); `table` is not enumerable. Assigning `rows` replaces them and drops the table.
+ */
+export function withTable(data: Omit<Dataset, 'rows'> & { rows?: Dataset['rows'] }, table: DataTable, lines?: () => number[]): Dataset {
+  const out = data as Dataset;
+  Object.defineProperty(out, 'table', { value: table, enumerable: false, configurable: true, writable: true });
+  let rows: Dataset['rows'] | undefined;
+  Object.defineProperty(out, 'rows', {
+    enumerable: true,
+    configurable: true,
+    get: () => (rows ??= rowsOfTable(table)),
+    set(value: Dataset['rows']) {
+      rows = value;
+      out.table = undefined;
+    },
+  });
+  if (lines) {
+    let rowLines: number[] | undefined;
+    Object.defineProperty(out, 'rowLines', {
+      enumerable: true,
+      configurable: true,
+      get: () => (rowLines ??= lines()),
+      set(value: number[]) {
+        rowLines = value;
+      },
+    });
+  }
+  return out;
+}
+
+/** Columns made from rows, per rows array (a dataset whose `rows` are replaced gets new columns). */
+const tablesOfRows = new WeakMap<object, DataTable>();
+
+/** The dataset's columns: its `table`, else its rows in columns. */
+export function tableOf(data: Dataset): DataTable {
+  if (data.table) return data.table;
+  let t = tablesOfRows.get(data.rows);
+  if (!t) tablesOfRows.set(data.rows, (t = tableFromRows(data.rows, data.columns.map((c) => c.name))));
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Bytes
 
 /** Offset of the first byte that does not belong to a valid UTF-8 sequence, or -1. */
@@ -576,7 +1120,8 @@ export function decodeData(bytes: Uint8Array, path?: string): { text: string; en
     throw new DataError(`${where} has NUL bytes (the first on line ${line}): it is not a text file; a UTF-16 file without a byte-order mark? Save it as UTF-8`, line);
   }
   const body = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
-  const bad = firstInvalidUtf8(body);
+  // (the native check first: the scan below only finds where a file that is not UTF-8 goes wrong)
+  const bad = isUtf8(body) ? -1 : firstInvalidUtf8(body);
   if (bad < 0) return { text: new TextDecoder('utf-8').decode(body), encoding: 'utf-8', notes };
   const text = decodeWindows1252(body);
   const { line, column } = bytePosition(body, bad);
@@ -649,4 +1194,9 @@ export function column(data: Dataset, name: string): ColumnInfo | undefined {
 /** Text form of a value, as used for class levels ("2", "F"). */
 export function levelText(v: Value): string {
   return v === null ? '' : typeof v === 'number' ? String(v) : v;
+}
+
+/** The number of rows, without making row objects. */
+export function rowCount(data: Dataset): number {
+  return data.table ? data.table.length : data.rows.length;
 }

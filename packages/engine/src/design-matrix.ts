@@ -30,8 +30,23 @@ export class DesignMatrix {
   }
 
   getColumn(j: number): Float64Array {
-    const out = new Float64Array(this.rows);
-    for (let i = 0; i < this.rows; i++) out[i] = this.data[i * this.columns + j]!;
+    const n = this.rows;
+    const p = this.columns;
+    const data = this.data;
+    const out = new Float64Array(n);
+    for (let i = 0, o = j; i < n; i++, o += p) out[i] = data[o]!;
+    return out;
+  }
+
+  /** the columns given (default: all), each a new array, read in one pass over the rows */
+  getColumns(columnIndices?: number[]): Float64Array[] {
+    const idx = columnIndices ?? Array.from({ length: this.columns }, (_, j) => j);
+    const n = this.rows;
+    const p = this.columns;
+    const data = this.data;
+    const out = idx.map(() => new Float64Array(n));
+    const k = idx.length;
+    for (let i = 0, o = 0; i < n; i++, o += p) for (let c = 0; c < k; c++) out[c]![i] = data[o + idx[c]!]!;
     return out;
   }
 

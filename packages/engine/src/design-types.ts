@@ -5,6 +5,7 @@
 import type { Matrix } from 'ml-matrix';
 import type { DesignMatrix } from './design-matrix.js';
 import type { Term } from './model-spec.js';
+import type { PatternData } from './fit/patterns.js';
 
 /** One column of the full (GLM, over-parameterised) fixed-effects design matrix. */
 export interface DesignColumn {
@@ -116,4 +117,32 @@ export interface Design {
   groupLevels?: string[];
   /** coordinate columns of spatial structures: the value on each used row */
   coordinateValues?: Record<string, Float64Array>;
+  /**
+   * Set by a data backend (backends/sql-statistics.ts: DuckDB, PostgreSQL) that computed the
+   * per-pattern sufficient statistics where the data live: then `y`, `X` and `subjects` are empty
+   * (no observation is in this process) and the fit and the inference take these sums instead.
+   */
+  statistics?: SufficientStatistics;
+}
+
+/** What a data backend hands the fit in place of the observations. */
+export interface SufficientStatistics {
+  /** where they were computed ("DuckDB", "PostgreSQL") */
+  engine: string;
+  /** one per missingness pattern, in tensor form over the non-aliased columns, in the user's units */
+  patterns: PatternData[];
+  /** X'X over every GLM column (P x P, row-major) */
+  XtX: Float64Array;
+  /** subjects with at least one used observation */
+  subjects: number;
+  /** with GROUP=: the subjects of each group (Design.groupLevels order) */
+  subjectsPerGroup?: number[];
+  maxObsPerSubject: number;
+  /** per fixed effect (Design.terms): whether it varies within some subject; computed for DDFM=BETWITHIN */
+  withinEffect?: boolean[];
+  /**
+   * the sums are of y - value (its mean, for the digits of sums of squares); `columns` (GLM columns, not
+   * aliased) sum to 1 on every row, so the fit adds `value` to their coefficients
+   */
+  responseShift?: { value: number; columns: number[] };
 }

@@ -7,8 +7,8 @@
 import { Matrix } from 'ml-matrix';
 import type { Design, DesignColumn, RandomColumn, RandomTermColumns, SubjectBlock } from './design-types.js';
 import type { ModelSpec, Term, Value } from './model-spec.js';
-import { levelText } from './data.js';
 import { DesignMatrix } from './design-matrix.js';
+import { groupsOf, levelTextAt, missingAt, tableFromRows, takeRows, valueAt, type DataTable, type TableColumn } from './table.js';
 import { applyLevelOrder } from './level-order.js';
 
 export class DesignError extends Error {
@@ -95,23 +95,48 @@ export function modelVariables(spec: ModelSpec, options: { nestedSubjects?: 'as-
   return [...needed].filter((v) => v !== '');
 }
 
-/** Rows with a key column for each nested subject (`Rat(Diet)`: "3 1"), missing when a part is missing. */
-function withNestedSubjects(rows: Record<string, Value>[], spec: ModelSpec): Record<string, Value>[] {
-  const nested = [...new Set([spec.subject, ...spec.random.map((r) => r.subject)].filter((s): s is string => !!s && subjectVariables(s).length > 1))];
-  if (nested.length === 0) return rows;
-  return rows.map((r) => {
-    const out = { ...r };
-    for (const name of nested) {
-      const parts = subjectVariables(name);
-      for (const v of parts) if (!(v in r)) throw new DesignError(`variable '${v}' (in the subject ${name}) is not a column of the data`);
-      out[name] = parts.some((v) => r[v] === null || r[v] === undefined) ? null : parts.map((v) => levelText(r[v]!)).join(' ');
-    }
-    return out;
-  });
+/** The model's data as columns: rows given as objects are put in columns first (table.ts). */
+function asTable(input: Record<string, Value>[] | DataTable): DataTable {
+  return Array.isArray(input) ? tableFromRows(input) : (input as DataTable);
 }
 
-export function buildDesign(inputRows: Record<string, Value>[], spec: ModelSpec, options: BuildDesignOptions = {}): Design {
-  const rows = withNestedSubjects(inputRows, spec);
+/** A column with a key for each nested subject (`Rat(Diet)`: "3 1"), missing when a part is missing. */
+function withNestedSubjects(table: DataTable, spec: ModelSpec): DataTable {
+  const nested = [...new Set([spec.subject, ...spec.random.map((r) => r.subject)].filter((s): s is string => !!s && subjectVariables(s).length > 1))];
+  if (nested.length === 0 || table.length === 0) return table;
+  const columns = new Map(table.columns);
+  const n = table.length;
+  for (const name of nested) {
+    const parts = subjectVariables(name).map((v) => {
+      const c = table.columns.get(v);
+      if (!c || (c.kind === 'value' && c.values.some((x) => x === undefined))) throw new DesignError(`variable '${v}' (in the subject ${name}) is not a column of the data`);
+      return c;
+    });
+    const codes = new Int32Array(n);
+    const levels: string[] = [];
+    const index = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      if (parts.some((c) => missingAt(c, i))) {
+        codes[i] = -1;
+        continue;
+      }
+      const key = parts.map((c) => levelTextAt(c, i)).join(' ');
+      let code = index.get(key);
+      if (code === undefined) index.set(key, (code = levels.push(key) - 1));
+      codes[i] = code;
+    }
+    columns.set(name, { kind: 'text', codes, levels });
+  }
+  return { length: n, columns };
+}
+
+/**
+ * The model's design from its rows: objects (`Record<string, Value>[]`) or columns (table.ts, as the
+ * CSV reader and prepare.ts give them), the same numbers either way.
+ */
+export function buildDesign(input: Record<string, Value>[] | DataTable, spec: ModelSpec, options: BuildDesignOptions = {}): Design {
+  const all = withNestedSubjects(asTable(input), spec);
+  const N = all.length;
   const repeatedEffect = spec.repeated?.effect;
   const groupVariable = spec.repeated?.group;
   const classSet = new Set(spec.classes);
@@ -120,81 +145,206 @@ export function buildDesign(inputRows: Record<string, Value>[], spec: ModelSpec,
   const blockSubject = spec.subject ?? spec.random.find((r) => r.subject !== undefined)?.subject;
   const coordinates = coordinateColumns(spec);
 
-  const needed = new Set(modelVariables(spec, { nestedSubjects: 'as-named' }));
-
+  const needed = [...new Set(modelVariables(spec, { nestedSubjects: 'as-named' }))];
   const allowedRepeated = options.repeatedLevels ? new Set(options.repeatedLevels.map(String)) : undefined;
 
   // Complete cases: every variable the model mentions must be present on the row.
-  const sourceRows: number[] = [];
-  rows.forEach((row, i) => {
-    for (const v of needed) {
-      if (!(v in row)) throw new DesignError(`variable '${v}' is not a column of the data`);
-      if (row[v] === null) return;
+  const neededColumns = needed.map((v) => all.columns.get(v));
+  const keep = new Uint8Array(N).fill(1);
+  if (neededColumns.some((c) => !c || c.kind === 'value')) {
+    // some row may lack a variable: rows in order, as the row objects are read
+    for (let i = 0; i < N; i++) {
+      for (let k = 0; k < needed.length; k++) {
+        const x = valueAt(neededColumns[k], i);
+        if (x === undefined) throw new DesignError(`variable '${needed[k]}' is not a column of the data`);
+        if (x === null) {
+          keep[i] = 0;
+          break;
+        }
+      }
     }
-    if (allowedRepeated && repeatedEffect && !allowedRepeated.has(levelText(row[repeatedEffect]))) return;
-    sourceRows.push(i);
-  });
-  const used = sourceRows.map((i) => rows[i]);
-  const n = used.length;
+  } else {
+    for (const c of neededColumns as TableColumn[]) {
+      if (c.kind === 'number') {
+        const v = c.values;
+        for (let i = 0; i < N; i++) if (v[i] !== v[i]) keep[i] = 0;
+      } else if (c.kind === 'text') {
+        const codes = c.codes;
+        for (let i = 0; i < N; i++) if (codes[i]! < 0) keep[i] = 0;
+      }
+    }
+  }
+  if (allowedRepeated && repeatedEffect) {
+    const { group, keys } = groupsOf(all.columns.get(repeatedEffect), N);
+    const allowed = keys.map((k) => allowedRepeated.has(k));
+    for (let i = 0; i < N; i++) if (keep[i] && !allowed[group[i]!]) keep[i] = 0;
+  }
+  const sourceRows: number[] = [];
+  for (let i = 0; i < N; i++) if (keep[i]) sourceRows.push(i);
+  const n = sourceRows.length;
   if (n === 0) throw new DesignError('no complete observations: every row misses a variable of the model');
   let subjectsRead: number | undefined;
   if (blockSubject) {
-    const ids = new Set<string>();
-    for (const row of rows) if (row[blockSubject] !== null && row[blockSubject] !== undefined) ids.add(levelText(row[blockSubject]));
-    subjectsRead = ids.size;
+    const c = all.columns.get(blockSubject);
+    const { group, keys } = groupsOf(c, N);
+    const present = new Uint8Array(keys.length);
+    if (c) for (let i = 0; i < N; i++) if (!missingAt(c, i)) present[group[i]!] = 1;
+    subjectsRead = present.reduce((s, x) => s + x, 0);
   }
+  // the used rows of the model's variables
+  const usedColumns = new Map<string, TableColumn>();
+  for (const v of needed) usedColumns.set(v, all.columns.get(v)!);
+  const used = takeRows({ length: N, columns: usedColumns }, sourceRows);
+  const col = (v: string) => used.columns.get(v)!;
 
-  const numeric = (row: Record<string, Value>, v: string): number => {
-    const x = row[v];
-    if (typeof x !== 'number') {
-      throw new DesignError(`'${v}' is used as a continuous variable but has the non-numeric value '${x}'; add it to the class variables`);
+  const numericCache = new Map<string, Float64Array>();
+  const numeric = (v: string): Float64Array => {
+    let values = numericCache.get(v);
+    if (values) return values;
+    const c = col(v);
+    if (c.kind === 'number') values = c.values;
+    else {
+      values = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const x = valueAt(c, i);
+        if (typeof x !== 'number') {
+          throw new DesignError(`'${v}' is used as a continuous variable but has the non-numeric value '${x}'; add it to the class variables`);
+        }
+        values[i] = x;
+      }
     }
-    return x;
+    numericCache.set(v, values);
+    return values;
   };
 
-  const y = new Float64Array(n);
-  used.forEach((row, i) => (y[i] = numeric(row, spec.response)));
+  const y = numeric(spec.response).slice();
 
+  // class variables: each used row's group (first-seen order of the level texts), then its level index
+  const groupCache = new Map<string, { group: Int32Array; keys: string[] }>();
+  const groups = (v: string) => {
+    let g = groupCache.get(v);
+    if (!g) groupCache.set(v, (g = groupsOf(col(v), n)));
+    return g;
+  };
   const classLevels = new Map<string, string[]>();
   for (const v of classSet) {
-    if (!needed.has(v)) continue;
-    classLevels.set(v, orderLevels(applyLevelOrder(sortLevels(used.map((r) => levelText(r[v]))), spec.classOrder?.[v]), spec.classReference?.[v], v));
+    if (!needed.includes(v)) continue;
+    classLevels.set(v, orderLevels(applyLevelOrder(sortLevels(groups(v).keys), spec.classOrder?.[v]), spec.classReference?.[v], v));
   }
+  const codeCache = new Map<string, Int32Array>();
+  const classCodes = (v: string): Int32Array => {
+    let codes = codeCache.get(v);
+    if (codes) return codes;
+    const levels = classLevels.get(v) as string[];
+    const index = new Map(levels.map((l, i) => [l, i]));
+    const { group, keys } = groups(v);
+    const byGroup = keys.map((k) => {
+      const code = index.get(k);
+      if (code === undefined) throw new DesignError(`internal: level '${k}' of ${v} is not among its levels`);
+      return code;
+    });
+    codes = new Int32Array(n);
+    for (let i = 0; i < n; i++) codes[i] = byGroup[group[i]!]!;
+    codeCache.set(v, codes);
+    return codes;
+  };
+
+  /**
+   * The GLM columns of one term: one per combination of its class variables' levels that occurs in the
+   * data (first variable varying slowest, each in sorted level order), times the product of its
+   * continuous variables; each row's column among them (`column`) and value (`value`).
+   */
+  let ones: Float64Array | undefined;
+  let zeros: Int32Array | undefined;
+  const expandTerm = (term: Term): ExpandedTerm => {
+    const vars = [...new Set(term)];
+    const classVars = vars.filter((v) => classSet.has(v));
+    const covariates = vars.filter((v) => !classSet.has(v));
+    // (ones and the single column of a term without class variables are shared: read only)
+    let value: Float64Array;
+    if (covariates.length === 0) value = ones ??= new Float64Array(n).fill(1);
+    else {
+      value = new Float64Array(n);
+      const cols = covariates.map(numeric);
+      for (let i = 0; i < n; i++) {
+        let p = 1;
+        for (const c of cols) p *= c[i]!;
+        value[i] = p;
+      }
+    }
+    if (classVars.length === 0) return { levels: [{}], column: (zeros ??= new Int32Array(n)), value };
+    const column = new Int32Array(n);
+    // each row's level combination as one mixed-radix code (first variable slowest, each in SAS order)
+    const varCodes = classVars.map(classCodes);
+    const radix = classVars.map((v) => (classLevels.get(v) as string[]).length);
+    const combo = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let c = 0;
+      for (let k = 0; k < classVars.length; k++) c = c * radix[k]! + varCodes[k]![i]!;
+      combo[i] = c;
+    }
+    // the combinations that occur, in code order (= SAS's order of the levels)
+    let present: number[];
+    const combinations = radix.reduce((a, b) => a * b, 1);
+    if (combinations <= 1 << 20) {
+      // few enough to index: a table from combination to column
+      const index = new Int32Array(combinations).fill(-1);
+      for (let i = 0; i < n; i++) index[combo[i]!] = 0;
+      present = [];
+      for (let c = 0; c < combinations; c++) if (index[c] === 0) index[c] = present.push(c) - 1;
+      for (let i = 0; i < n; i++) column[i] = index[combo[i]!]!;
+    } else {
+      present = [...new Set(combo)].sort((a, b) => a - b);
+      const columnOf = new Map(present.map((c, j) => [c, j]));
+      for (let i = 0; i < n; i++) column[i] = columnOf.get(combo[i]!)!;
+    }
+    const levels = present.map((c) => {
+      const out: Record<string, string> = {};
+      let rest = c;
+      for (let k = classVars.length - 1; k >= 0; k--) {
+        const code = rest % radix[k]!;
+        rest = (rest - code) / radix[k]!;
+        out[classVars[k]!] = (classLevels.get(classVars[k]!) as string[])[code]!;
+      }
+      // keep the variables in the term's order
+      const ordered: Record<string, string> = {};
+      for (const v of classVars) ordered[v] = out[v]!;
+      return ordered;
+    });
+    return { levels, column, value };
+  };
 
   // ---- fixed effects ----
   const terms: Term[] = spec.intercept ? [[], ...spec.fixed] : [...spec.fixed];
   const termNames = terms.map(termName);
   const columns: DesignColumn[] = [];
-  const columnValues: Float64Array[] = [];
-  const codes = new ClassCodes(used, classLevels);
+  const expanded: { start: number; term: ExpandedTerm }[] = [];
   terms.forEach((term, termIndex) => {
-    for (const col of expandTerm(term, used, classSet, classLevels, numeric, codes)) {
-      const levelPart = Object.values(col.levels).join(' ');
-      columns.push({
-        termIndex,
-        levels: col.levels,
-        label: termName(term) + (levelPart ? ' ' + levelPart : ''),
-        aliased: false,
-      });
-      columnValues.push(col.values);
+    const e = expandTerm(term);
+    expanded.push({ start: columns.length, term: e });
+    for (const levels of e.levels) {
+      const levelPart = Object.values(levels).join(' ');
+      columns.push({ termIndex, levels, label: termName(term) + (levelPart ? ' ' + levelPart : ''), aliased: false });
     }
   });
   const P = columns.length;
   const X = new DesignMatrix(n, P);
-  for (let j = 0; j < P; j++) {
-    const values = columnValues[j];
-    for (let i = 0; i < n; i++) X.data[i * P + j] = values[i];
+  const xData = X.data;
+  for (const { start, term } of expanded) {
+    const { column, value } = term;
+    for (let i = 0, o = start; i < n; i++, o += P) xData[o + column[i]!] = value[i]!;
   }
-  const aliased = findAliasedColumns(columnValues, n);
-  aliased.forEach((a, j) => (columns[j].aliased = a));
+  const aliased = findAliasedColumns(expanded, n, P);
+  aliased.forEach((a, j) => (columns[j]!.aliased = a));
   const rankX = aliased.filter((a) => !a).length;
 
   const covariateMeans = new Map<string, number>();
   for (const term of spec.fixed) {
     for (const v of term) {
       if (classSet.has(v) || covariateMeans.has(v)) continue;
+      const values = numeric(v);
       let s = 0;
-      for (const row of used) s += numeric(row, v);
+      for (let i = 0; i < n; i++) s += values[i]!;
       covariateMeans.set(v, s / n);
     }
   }
@@ -213,84 +363,77 @@ export function buildDesign(inputRows: Record<string, Value>[], spec: ModelSpec,
   const nTermsTotal = spec.random.reduce((s, r) => s + r.terms.length, 0);
   const zCols = new Int32Array(n * nTermsTotal);
   const zVals = new Float64Array(n * nTermsTotal);
+  const noGroup = { group: new Int32Array(n), keys: [''] };
   spec.random.forEach((statement, s) => {
-    const groupOf = (row: Record<string, Value>) => (statement.subject ? levelText(row[statement.subject]) : '');
-    const groups: string[] = [];
-    const seenGroups = new Set<string>();
-    for (const row of used) {
-      const g = groupOf(row);
-      if (!seenGroups.has(g)) {
-        seenGroups.add(g);
-        groups.push(g);
-      }
-    }
+    // the statement's groups (its SUBJECT= levels) in first-seen order; one group without SUBJECT=
+    const { group, keys } = statement.subject ? groups(statement.subject) : noGroup;
     // Columns per group are the same list (terms, then their levels) so that an unstructured G block
     // has the same meaning in every subject.
+    const termExpansions = statement.terms.map((term) => expandTerm(term));
     let indexInGroup = 0;
     const termStart: number[] = [];
-    statement.terms.forEach((term) => {
+    termExpansions.forEach((e) => {
       termStart.push(indexInGroup);
-      indexInGroup += expandTerm(term, used, classSet, classLevels, numeric, codes).length;
+      indexInGroup += e.levels.length;
     });
     statement.terms.forEach((term, ti) => {
       const globalTerm = randomTerms.length;
-      const expanded = expandTerm(term, used, classSet, classLevels, numeric, codes);
-      const columnIndex = new Map<string, number>();
+      const e = termExpansions[ti]!;
+      const first = zColumns.length;
       const cols: number[] = [];
-      for (const g of groups) {
-        expanded.forEach((c, li) => {
-          const idx = zColumns.length;
-          zColumns.push({ term: globalTerm, statement: s, group: g, levels: c.levels, indexInGroup: termStart[ti] + li });
-          columnIndex.set(g + '\u0000' + levelKey(c.levels), idx);
-          cols.push(idx);
+      for (const g of keys) {
+        e.levels.forEach((levels, li) => {
+          cols.push(zColumns.length);
+          zColumns.push({ term: globalTerm, statement: s, group: g, levels, indexInGroup: termStart[ti]! + li });
         });
       }
       randomTerms.push({ term, name: termName(term), statement: s, subject: statement.subject, columns: cols });
-      const classVars = term.filter((v) => classSet.has(v));
-      const covariates = term.filter((v) => !classSet.has(v));
-      used.forEach((row, i) => {
-        const key = groupOf(row) + '\u0000' + levelKey(Object.fromEntries(classVars.map((v) => [v, levelText(row[v])])));
-        const col = columnIndex.get(key);
-        if (col === undefined) throw new DesignError(`internal: no Z column for ${key}`);
+      // the value: the product of the term's continuous variables, each as often as the term names it
+      const covariates = term.filter((v) => !classSet.has(v)).map(numeric);
+      const width = e.levels.length;
+      for (let i = 0; i < n; i++) {
         let value = 1;
-        for (const v of covariates) value *= numeric(row, v);
-        zCols[i * nTermsTotal + globalTerm] = col;
+        for (const c of covariates) value *= c[i]!;
+        zCols[i * nTermsTotal + globalTerm] = first + group[i]! * width + e.column[i]!;
         zVals[i * nTermsTotal + globalTerm] = value;
-      });
+      }
     });
   });
 
-  const subjects = buildSubjects(used, blockSubject, repeatedEffect, repeatedLevels, {
+  const rSubject = spec.subject ? groups(spec.subject) : undefined;
+  const gSubjectName = spec.subject ? spec.random.find((r) => r.subject !== undefined && r.subject !== spec.subject)?.subject : undefined;
+  const subjects = buildSubjects(n, blockSubject ? groups(blockSubject) : noGroup, repeatedEffect ? { name: repeatedEffect, ...groups(repeatedEffect) } : undefined, blockSubject, repeatedLevels, {
     zColumns: spec.random.length > 0 ? zCols : undefined,
     termsPerRow: nTermsTotal,
-    gSubject: spec.subject ? spec.random.find((r) => r.subject !== undefined && r.subject !== spec.subject)?.subject : undefined,
+    gSubject: gSubjectName ? groups(gSubjectName) : undefined,
   });
 
   // GROUP=: each R-subject belongs to one group (SAS requires the variable to be constant within subject)
   let groupLevels: string[] | undefined;
   if (groupVariable) {
     groupLevels = classLevels.get(groupVariable) as string[];
-    const index = new Map(groupLevels.map((l, i) => [l, i]));
-    const rSubjectOf = (row: Record<string, Value>) => (spec.subject ? levelText(row[spec.subject]) : '');
-    const groupOfSubject = new Map<string, string>();
-    for (const row of used) {
-      const sid = rSubjectOf(row);
-      const g = levelText(row[groupVariable]);
-      const seen = groupOfSubject.get(sid);
-      if (seen === undefined) groupOfSubject.set(sid, g);
+    const codes = classCodes(groupVariable);
+    const levelsOf = groupLevels;
+    const r = rSubject ?? noGroup;
+    const groupOfSubject = new Int32Array(r.keys.length).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const sid = r.group[i]!;
+      const g = codes[i]!;
+      const seen = groupOfSubject[sid]!;
+      if (seen < 0) groupOfSubject[sid] = g;
       else if (seen !== g) {
         throw new DesignError(
-          `the GROUP= variable ${groupVariable} varies within ${spec.subject ? `subject ${spec.subject}=${sid}` : 'the data'} (${seen}, ${g}): it must be constant within subject`,
+          `the GROUP= variable ${groupVariable} varies within ${spec.subject ? `subject ${spec.subject}=${r.keys[sid]}` : 'the data'} (${levelsOf[seen]}, ${levelsOf[g]}): it must be constant within subject`,
         );
       }
     }
-    for (const block of subjects) block.groups = block.rows.map((r) => index.get(levelText(used[r][groupVariable])) as number);
+    for (const block of subjects) block.groups = block.rows.map((i) => codes[i]!);
   }
 
   let coordinateValues: Record<string, Float64Array> | undefined;
   if (coordinates.length > 0) {
     coordinateValues = {};
-    for (const c of coordinates) coordinateValues[c] = Float64Array.from(used, (row) => numeric(row, c));
+    for (const c of coordinates) coordinateValues[c] = numeric(c).slice();
   }
 
   const design: Design = {
@@ -307,7 +450,7 @@ export function buildDesign(inputRows: Record<string, Value>[], spec: ModelSpec,
     repeatedLevels,
     randomTerms,
     sourceRows,
-    observationsRead: rows.length,
+    observationsRead: N,
     ...(subjectsRead !== undefined ? { subjectsRead } : {}),
     ...(groupVariable ? { group: groupVariable, groupLevels } : {}),
     ...(coordinateValues ? { coordinateValues } : {}),
@@ -333,123 +476,46 @@ export function buildDesign(inputRows: Record<string, Value>[], spec: ModelSpec,
   return design;
 }
 
-function levelKey(levels: Record<string, string>): string {
-  return Object.entries(levels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join('\u0001');
-}
-
-interface ExpandedColumn {
-  levels: Record<string, string>;
-  values: Float64Array;
-}
-
-/**
- * The GLM columns of one term: one per combination of its class variables' levels that occurs in the
- * data (first variable varying slowest, each in sorted level order), times the product of its
- * continuous variables.
- */
-function expandTerm(
-  term: Term,
-  used: Record<string, Value>[],
-  classSet: Set<string>,
-  classLevels: Map<string, string[]>,
-  numeric: (row: Record<string, Value>, v: string) => number,
-  codes: ClassCodes = new ClassCodes(used, classLevels),
-): ExpandedColumn[] {
-  const n = used.length;
-  const vars = [...new Set(term)];
-  const classVars = vars.filter((v) => classSet.has(v));
-  const covariates = vars.filter((v) => !classSet.has(v));
-  const covariateProduct = new Float64Array(n);
-  if (covariates.length === 0) covariateProduct.fill(1);
-  else {
-    for (let i = 0; i < n; i++) {
-      let p = 1;
-      for (const v of covariates) p *= numeric(used[i]!, v);
-      covariateProduct[i] = p;
-    }
-  }
-  if (classVars.length === 0) return [{ levels: {}, values: covariateProduct }];
-
-  // each row's level combination as one mixed-radix code (first variable slowest, each in SAS order)
-  const varCodes = classVars.map((v) => codes.of(v));
-  const radix = classVars.map((v) => (classLevels.get(v) as string[]).length);
-  const combo = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let c = 0;
-    for (let k = 0; k < classVars.length; k++) c = c * radix[k]! + varCodes[k]![i]!;
-    combo[i] = c;
-  }
-  // the combinations that occur, in code order (= SAS's order of the levels)
-  const present = [...new Set(combo)].sort((a, b) => a - b);
-  const columnOf = new Map(present.map((c, j) => [c, j]));
-  const values = present.map(() => new Float64Array(n));
-  for (let i = 0; i < n; i++) values[columnOf.get(combo[i]!)!]![i] = covariateProduct[i]!;
-  return present.map((c, j) => {
-    const levels: Record<string, string> = {};
-    let rest = c;
-    for (let k = classVars.length - 1; k >= 0; k--) {
-      const code = rest % radix[k]!;
-      rest = (rest - code) / radix[k]!;
-      levels[classVars[k]!] = (classLevels.get(classVars[k]!) as string[])[code]!;
-    }
-    // keep the variables in the term's order
-    const ordered: Record<string, string> = {};
-    for (const v of classVars) ordered[v] = levels[v]!;
-    return { levels: ordered, values: values[j]! };
-  });
-}
-
-/**
- * Each class variable's level index (in SAS's order) on every used row, computed once per variable:
- * the raw value is mapped to its level text only once per distinct value, not once per row.
- */
-class ClassCodes {
-  private readonly cache = new Map<string, Int32Array>();
-  constructor(
-    private readonly used: Record<string, Value>[],
-    private readonly classLevels: Map<string, string[]>,
-  ) {}
-  of(v: string): Int32Array {
-    let codes = this.cache.get(v);
-    if (codes) return codes;
-    const levels = this.classLevels.get(v) as string[];
-    const index = new Map(levels.map((l, i) => [l, i]));
-    const byRaw = new Map<Value, number>();
-    codes = new Int32Array(this.used.length);
-    for (let i = 0; i < this.used.length; i++) {
-      const raw = this.used[i]![v] ?? null;
-      let code = byRaw.get(raw);
-      if (code === undefined) {
-        code = index.get(levelText(raw));
-        if (code === undefined) throw new DesignError(`internal: level '${levelText(raw)}' of ${v} is not among its levels`);
-        byRaw.set(raw, code);
-      }
-      codes[i] = code;
-    }
-    this.cache.set(v, codes);
-    return codes;
-  }
+/** One term's GLM columns: their levels, and each row's column among them and its value there. */
+interface ExpandedTerm {
+  levels: Record<string, string>[];
+  column: Int32Array;
+  value: Float64Array;
 }
 
 /**
  * Marks the columns that are linear combinations of earlier non-aliased ones, as SAS's sweep of X'X in
- * column order does (so the last level of a class effect is the one aliased).
+ * column order does (so the last level of a class effect is the one aliased). X'X is summed row by
+ * row over each row's one entry per term (every entry in row order, as over whole columns).
  */
-function findAliasedColumns(cols: Float64Array[], n: number): boolean[] {
-  const P = cols.length;
+function findAliasedColumns(terms: { start: number; term: ExpandedTerm }[], n: number, P: number): boolean[] {
   const xtx = new Float64Array(P * P);
-  for (let a = 0; a < P; a++) {
-    for (let b = 0; b <= a; b++) {
-      let s = 0;
-      const ca = cols[a];
-      const cb = cols[b];
-      for (let i = 0; i < n; i++) s += ca[i] * cb[i];
-      xtx[a * P + b] = s;
-      xtx[b * P + a] = s;
+  const T = terms.length;
+  const at = new Int32Array(T);
+  const val = new Float64Array(T);
+  for (let i = 0; i < n; i++) {
+    for (let t = 0; t < T; t++) {
+      at[t] = terms[t]!.start + terms[t]!.term.column[i]!;
+      val[t] = terms[t]!.term.value[i]!;
+    }
+    for (let t = 0; t < T; t++) {
+      const a = at[t]!;
+      const va = val[t]!;
+      for (let u = 0; u < T; u++) {
+        const b = at[u]!;
+        if (b <= a) xtx[a * P + b] += va * val[u]!;
+      }
     }
   }
+  for (let a = 0; a < P; a++) for (let b = 0; b < a; b++) xtx[b * P + a] = xtx[a * P + b]!;
+  return aliasedFromCrossProduct(xtx, P);
+}
+
+/**
+ * SAS's sweep of X'X (P x P, full) in column order: a column is aliased when it is a linear combination
+ * of the earlier kept ones. Also used where X'X comes summed from a database (backends/sql-statistics.ts).
+ */
+export function aliasedFromCrossProduct(xtx: Float64Array, P: number): boolean[] {
   // Incremental Cholesky of X'X restricted to the kept columns: the pivot of a new column is its
   // squared distance to the span of the kept ones.
   const kept: number[] = [];
@@ -458,13 +524,13 @@ function findAliasedColumns(cols: Float64Array[], n: number): boolean[] {
   for (let j = 0; j < P; j++) {
     const w: number[] = [];
     for (let a = 0; a < kept.length; a++) {
-      let s = xtx[kept[a] * P + j];
-      for (let k = 0; k < a; k++) s -= L[a][k] * w[k];
-      w.push(s / L[a][a]);
+      let s = xtx[kept[a]! * P + j]!;
+      for (let k = 0; k < a; k++) s -= L[a]![k]! * w[k]!;
+      w.push(s / L[a]![a]!);
     }
-    let d = xtx[j * P + j];
+    let d = xtx[j * P + j]!;
     for (const wk of w) d -= wk * wk;
-    if (!(xtx[j * P + j] > 0) || d <= ALIAS_TOLERANCE * xtx[j * P + j]) {
+    if (!(xtx[j * P + j]! > 0) || d <= ALIAS_TOLERANCE * xtx[j * P + j]!) {
       aliased.push(true);
       continue;
     }
@@ -481,44 +547,42 @@ function findAliasedColumns(cols: Float64Array[], n: number): boolean[] {
  * spans whatever rows share its level). Each block is a connected component of those links: usually
  * one subject, else several R-subjects, told apart by `rGroups` (R entries between them are 0).
  * R positions are the repeated effect's level, or the order of the row within its R-subject.
+ * `rSubjects` and the others are each used row's group (first-seen order) and the groups' texts.
  */
 function buildSubjects(
-  used: Record<string, Value>[],
+  n: number,
+  rSubjects: { group: Int32Array; keys: string[] },
+  repeated: { name: string; group: Int32Array; keys: string[] } | undefined,
   subject: string | undefined,
-  repeatedEffect: string | undefined,
   repeatedLevels: string[] | undefined,
-  g: { zColumns?: Int32Array; termsPerRow: number; gSubject?: string },
+  g: { zColumns?: Int32Array; termsPerRow: number; gSubject?: { group: Int32Array; keys: string[] } },
 ): SubjectBlock[] {
-  const n = used.length;
-  const rKey = (row: Record<string, Value>) => (subject ? levelText(row[subject]) : '');
   // union-find over rows
-  const parent = Int32Array.from({ length: n }, (_, i) => i);
+  const parent = new Int32Array(n);
+  for (let i = 0; i < n; i++) parent[i] = i;
   const find = (i: number): number => {
-    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
     return i;
   };
   const union = (a: number, b: number) => {
-    const ra = find(a), rb = find(b);
+    const ra = find(a),
+      rb = find(b);
     if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
   };
   // each row's R-subject (index in first-seen order); rows of one R-subject share a block
-  const rIndexOfKey = new Map<string, number>();
-  const firstRowOf: number[] = [];
-  const rowR = new Int32Array(n);
-  used.forEach((row, i) => {
-    const k = rKey(row);
-    let r = rIndexOfKey.get(k);
-    if (r === undefined) {
-      rIndexOfKey.set(k, (r = firstRowOf.length));
-      firstRowOf.push(i);
-    } else union(firstRowOf[r]!, i);
-    rowR[i] = r;
-  });
+  const R = rSubjects.keys.length;
+  const firstRowOf = new Int32Array(R).fill(-1);
+  const rowR = rSubjects.group;
+  for (let i = 0; i < n; i++) {
+    const r = rowR[i]!;
+    if (firstRowOf[r]! < 0) firstRowOf[r] = i;
+    else union(firstRowOf[r]!, i);
+  }
   if (g.zColumns && g.termsPerRow > 0) {
     const firstOfColumn = new Map<number, number>();
     for (let i = 0; i < n; i++) {
       for (let t = 0; t < g.termsPerRow; t++) {
-        const c = g.zColumns[i * g.termsPerRow + t];
+        const c = g.zColumns[i * g.termsPerRow + t]!;
         const f = firstOfColumn.get(c);
         if (f === undefined) firstOfColumn.set(c, i);
         else union(f, i);
@@ -528,33 +592,45 @@ function buildSubjects(
 
   // one pass: each row's block (component), its R-subject's index within the block, and its position
   const levelIndex = repeatedLevels ? new Map(repeatedLevels.map((l, i) => [l, i])) : undefined;
-  const blockOfRoot = new Map<number, number>();
+  const positionOfGroup = repeated && levelIndex ? repeated.keys.map((k) => levelIndex.get(k) as number) : undefined;
+  const blockOfRoot = new Int32Array(n).fill(-1);
   const blocks: SubjectBlock[] = [];
   const groupsIn: number[] = []; // R-subjects per block
-  const localGroup = new Int32Array(firstRowOf.length).fill(-1); // per R-subject: its index within its block
-  const countOf = new Int32Array(firstRowOf.length); // per R-subject: rows so far
+  const localGroup = new Int32Array(R).fill(-1); // per R-subject: its index within its block
+  const countOf = new Int32Array(R); // per R-subject: rows so far
   const rowGroup = new Int32Array(n);
   const dimension = repeatedLevels?.length ?? 0;
-  const seen = dimension > 0 ? new Uint8Array(firstRowOf.length * dimension) : undefined; // (R-subject, level) pairs taken
-  used.forEach((row, i) => {
+  const seen = dimension > 0 ? new Uint8Array(R * dimension) : undefined; // (R-subject, level) pairs taken
+  // each row's block first, so that each block's arrays are made at their size (a million subjects)
+  const blockOfRow = new Int32Array(n);
+  const sizes: number[] = [];
+  for (let i = 0; i < n; i++) {
     const root = find(i);
-    let b = blockOfRoot.get(root);
-    if (b === undefined) {
-      b = blocks.length;
-      blockOfRoot.set(root, b);
-      blocks.push({ id: g.gSubject ? levelText(row[g.gSubject]) : rKey(row), rows: [], positions: [] });
+    let b = blockOfRoot[root]!;
+    if (b < 0) {
+      b = blockOfRoot[root] = sizes.length;
+      sizes.push(0);
+    }
+    blockOfRow[i] = b;
+    sizes[b]!++;
+  }
+  const filled = new Int32Array(sizes.length);
+  for (let i = 0; i < n; i++) {
+    const b = blockOfRow[i]!;
+    if (b === blocks.length) {
+      blocks.push({ id: g.gSubject ? g.gSubject.keys[g.gSubject.group[i]!]! : rSubjects.keys[rowR[i]!]!, rows: new Array<number>(sizes[b]!), positions: new Array<number>(sizes[b]!) });
       groupsIn.push(0);
     }
     const r = rowR[i]!;
     if (localGroup[r] === -1) localGroup[r] = groupsIn[b]!++;
     let position: number;
-    if (repeatedEffect && levelIndex) {
-      const lv = levelText(row[repeatedEffect]);
-      position = levelIndex.get(lv) as number;
+    if (repeated && positionOfGroup) {
+      position = positionOfGroup[repeated.group[i]!]!;
       const key = r * dimension + position;
       if (seen![key]) {
+        const lv = repeated.keys[repeated.group[i]!]!;
         throw new DesignError(
-          `${subject ? `subject ${subject}=${rKey(row)}` : 'the data'} has two rows with ${repeatedEffect}=${lv}: the repeated effect must identify each observation within a subject`,
+          `${subject ? `subject ${subject}=${rSubjects.keys[r]}` : 'the data'} has two rows with ${repeated.name}=${lv}: the repeated effect must identify each observation within a subject`,
         );
       }
       seen![key] = 1;
@@ -562,10 +638,11 @@ function buildSubjects(
       position = countOf[r]!;
     }
     countOf[r]!++;
-    blocks[b]!.rows.push(i);
-    blocks[b]!.positions.push(position);
+    const k = filled[b]!++;
+    blocks[b]!.rows[k] = i;
+    blocks[b]!.positions[k] = position;
     rowGroup[i] = localGroup[r]!;
-  });
+  }
   // rGroups only where a block holds several R-subjects
   blocks.forEach((block, b) => {
     if (groupsIn[b]! > 1) block.rGroups = block.rows.map((i) => rowGroup[i]!);

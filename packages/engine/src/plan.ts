@@ -53,6 +53,11 @@ export interface PlannedModel {
   filters: RowFilter[];
   /** the levels of the repeated effect that the model uses (`repeated visit 2..6`), if restricted */
   repeatedLevels?: (number | string)[];
+  /**
+   * `repeated visit 2..6` planned without the data (they are in a database): the levels are the values of
+   * the data in the range, as the plan builder takes them from a file (a data backend filters and reads them)
+   */
+  repeatedRange?: { from: number; to: number };
   /** a `sensitivity` variant: the model it varies and what it changes (the block's statements) */
   sensitivity?: { of: string; description: string };
 }
@@ -84,10 +89,28 @@ export interface PlannedDescribe {
   by: string[];
 }
 
+/**
+ * Data in a database (`data duckdb "study.duckdb" table adlb`, `data duckdb "visits.parquet"`,
+ * `data postgres env STUDY_PG table adlb`): the models are fitted from the sufficient statistics the
+ * engine computes there (backends/sql-statistics.ts). A connection string is never in the plan: `env`
+ * names the environment variable that holds it.
+ */
+export interface DataSource {
+  engine: 'duckdb' | 'postgres';
+  /** DuckDB: the database, Parquet or CSV file, as written (relative to the spec's folder) */
+  file?: string;
+  /** PostgreSQL: the environment variable holding the connection string */
+  env?: string;
+  /** the table (`schema.table` allowed); absent for a Parquet or CSV file read in place */
+  table?: string;
+}
+
 export interface StudyPlan {
   title?: string;
-  /** data file path, as written in the spec (resolved against the spec's folder by the caller) */
+  /** data file path, as written in the spec (resolved against the spec's folder by the caller); for a database, its file or '' */
   dataPath: string;
+  /** the data are in a database (then dataPath is the DuckDB file, or '') */
+  dataSource?: DataSource;
   subject?: string;
   derived: DerivedSpec[];
   /** study-level filters, applied before each model's own */

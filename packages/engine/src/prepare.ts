@@ -4,6 +4,7 @@
  * The user's data are never modified: every step returns new rows.
  */
 import { levelText } from './data.js';
+import { groupsOf, rowsOfTable, tableFromRows, takeRows, valueAt, type DataTable } from './table.js';
 import type { Value } from './model-spec.js';
 import type { DerivedSpec, RowExpr, RowFilter, SubjectExpr, SubjectValue } from './plan.js';
 
@@ -163,4 +164,139 @@ export function subjectValues(rows: Row[], subject: string, e: SubjectExpr): { i
     return a === null || b === null ? null : a - b;
   });
   return { ids, values };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The same steps on columns (table.ts): what the interpreter runs, so that a million rows are never a
+// million objects. Each gives what the row version gives, in columns.
+
+/** The value of `name` in row i, for the row expressions. */
+function tableRowExpr(table: DataTable, i: number, e: RowExpr): boolean | null {
+  switch (e.kind) {
+    case 'compare': return compare(valueAt(table.columns.get(e.column), i) as Value, e.op, e.value);
+    case 'in': {
+      const v = valueAt(table.columns.get(e.column), i);
+      return v === null || v === undefined ? null : e.values.some((x) => sameLevel(v, x));
+    }
+    case 'missing': {
+      const v = valueAt(table.columns.get(e.column), i);
+      return v === null || v === undefined;
+    }
+    case 'and': {
+      const a = tableRowExpr(table, i, e.left);
+      const b = tableRowExpr(table, i, e.right);
+      return a === false || b === false ? false : a === null || b === null ? null : true;
+    }
+    case 'or': {
+      const a = tableRowExpr(table, i, e.left);
+      const b = tableRowExpr(table, i, e.right);
+      return a === true || b === true ? true : a === null || b === null ? null : false;
+    }
+    case 'not': {
+      const a = tableRowExpr(table, i, e.expr);
+      return a === null ? null : !a;
+    }
+  }
+}
+
+/** Whether row i of a table passes every filter (as `applyFilters` keeps a row). */
+export function rowPasses(table: DataTable, i: number, filters: RowFilter[]): boolean {
+  return filters.every((f) => (f.mode === 'where' ? tableRowExpr(table, i, f.expr) === true : tableRowExpr(table, i, f.expr) !== true));
+}
+
+/** The rows of a table (all, or those in `within`, in that order) that pass every filter, as row indices. */
+export function filterIndex(table: DataTable, filters: RowFilter[], within?: ArrayLike<number>): number[] {
+  const out: number[] = [];
+  const m = within ? within.length : table.length;
+  for (let k = 0; k < m; k++) {
+    const i = within ? within[k]! : k;
+    if (filters.length === 0 || rowPasses(table, i, filters)) out.push(i);
+  }
+  return out;
+}
+
+/** applyFilters on columns: the rows kept, as a new table (the same table when there are no filters). */
+export function filterTable(table: DataTable, filters: RowFilter[]): DataTable {
+  if (filters.length === 0) return table;
+  const keep: number[] = [];
+  for (let i = 0; i < table.length; i++) {
+    if (filters.every((f) => (f.mode === 'where' ? tableRowExpr(table, i, f.expr) === true : tableRowExpr(table, i, f.expr) !== true))) keep.push(i);
+  }
+  return keep.length === table.length ? table : takeRows(table, keep);
+}
+
+/** Rows or columns, filtered: `applyFilters` for rows, `filterTable` for a table. */
+export function filterRowsOrTable<T extends Row[] | DataTable>(data: T, filters: RowFilter[]): T {
+  return (Array.isArray(data) ? applyFilters(data, filters) : filterTable(data as DataTable, filters)) as T;
+}
+
+/** deriveColumns on columns: the table with each derived column added (a new table; the data's columns are shared, not copied). */
+export function deriveTable(table: DataTable, derived: DerivedSpec[], subject: string | undefined): { table: DataTable; issues: DerivationIssue[] } {
+  if (derived.length === 0) return { table, issues: [] };
+  const n = table.length;
+  const columns = new Map(table.columns);
+  const issues: DerivationIssue[] = [];
+  /** a column's numbers: NaN where the value is missing or not a number */
+  const numbersOf = (name: string): Float64Array => {
+    const c = columns.get(name);
+    if (c && c.kind === 'number') return c.values;
+    const out = new Float64Array(n).fill(NaN);
+    if (c && c.kind === 'value') for (let i = 0; i < n; i++) if (typeof c.values[i] === 'number') out[i] = c.values[i] as number;
+    return out;
+  };
+  /** whether a number column holds NaN values of its own (hand-made rows): then NaN is not "missing" */
+  const plain = (name: string) => {
+    const c = columns.get(name);
+    return !c || c.kind !== 'value' || !c.values.some((v) => typeof v === 'number' && v !== v);
+  };
+  for (const d of derived) {
+    if (!plain(d.variable)) {
+      // NaN among the values: the row version keeps it as a number
+      const rows = rowsOfTable({ length: n, columns });
+      const out = deriveColumns(rows, [d], subject);
+      issues.push(...out.issues);
+      const t = tableFromRows(out.rows);
+      columns.set(d.name, t.columns.get(d.name)!);
+      continue;
+    }
+    const y = numbersOf(d.variable);
+    const values = new Float64Array(n);
+    if (d.kind === 'centred') {
+      for (let i = 0; i < n; i++) values[i] = y[i]! - d.centre;
+      columns.set(d.name, { kind: 'number', values });
+      continue;
+    }
+    const { group, keys } = subject ? groupsOf(columns.get(subject), n) : { group: new Int32Array(n), keys: [''] };
+    const byColumn = columns.get(d.by);
+    const variableColumn = columns.get(d.variable);
+    // per subject: its rows at the baseline level (count, and the first one)
+    const count = new Int32Array(keys.length);
+    const first = new Int32Array(keys.length).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const v = valueAt(byColumn, i);
+      if (v === undefined || !sameLevel(v, d.baseline)) continue;
+      const g = group[i]!;
+      if (count[g]++ === 0) first[g] = i;
+    }
+    const baseOf = new Float64Array(keys.length).fill(NaN);
+    for (let g = 0; g < keys.length; g++) {
+      const rows = count[g]!;
+      const base = rows === 1 ? valueAt(variableColumn, first[g]!) : null;
+      let problem: string | undefined;
+      if (rows === 0) problem = `no row with ${d.by} = ${d.baseline}`;
+      else if (rows > 1) problem = `${rows} rows with ${d.by} = ${d.baseline}`;
+      else if (base === null) problem = `${d.variable} is missing at ${d.by} = ${d.baseline}`;
+      else if (typeof base !== 'number') problem = `${d.variable} is not numeric`;
+      else if (d.kind === 'percent-change' && base === 0) problem = `${d.variable} is 0 at ${d.by} = ${d.baseline} (percent change undefined)`;
+      if (problem) issues.push({ derived: d.name, subject: keys[g]!, message: problem });
+      else baseOf[g] = base as number;
+    }
+    for (let i = 0; i < n; i++) {
+      const base = baseOf[group[i]!]!;
+      const v = y[i]!;
+      values[i] = base !== base || v !== v ? NaN : d.kind === 'percent-change' ? (100 * (v - base)) / base : v - base;
+    }
+    columns.set(d.name, { kind: 'number', values });
+  }
+  return { table: { length: n, columns }, issues };
 }

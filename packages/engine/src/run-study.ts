@@ -4,12 +4,13 @@
  * A model that cannot be fitted is reported as failed with the reason; the other models still run.
  */
 import { resolve } from 'node:path';
-import { readDataFile, type Dataset } from './data.js';
+import { readDataFile, tableOf, type Dataset } from './data.js';
+import { rowsOfTable, type DataTable } from './table.js';
 import { buildDesign } from './design.js';
 import { choiceLabel, fitModel, resolveChoice, selectCovariance, structureLabel, type FitOptions, type FitResult } from './fit/index.js';
 import { aliasingRelations, approximateInference, denominatorDf, fixedEffectsInference, randomEffectsSolution } from './inference/index.js';
 import { pairedTTest, pearsonCorrelation } from './analyses.js';
-import { applyFilters, deriveColumns, describeSubjectExpr, describeSubjectValue, subjectValues, type Row } from './prepare.js';
+import { applyFilters, deriveTable, describeSubjectExpr, describeSubjectValue, filterRowsOrTable, filterTable, subjectValues, type Row } from './prepare.js';
 import type { CandidateRow, DescriptiveTable, FallbackRow, FitNote, ModelReport, AnalysisRow, StudyReport } from './results.js';
 import type { PlannedAnalysis, PlannedModel, StudyPlan } from './plan.js';
 import type { Design } from './design-types.js';
@@ -108,11 +109,22 @@ function fitStructure(design: Design, spec: PlannedModel['spec'], fitOptions: Fi
   return { fit: fitModel(design, spec, undefined, fitOptions), candidates: [], fallbacks: [] };
 }
 
-export function runModel(rows: Row[], planned: PlannedModel, observationsRead = rows.length, observe?: FitObserver, fitOptions: FitOptions = {}): ModelReport {
+/** A model's report from its rows (as objects, or in columns: table.ts). */
+export function runModel(rows: Row[] | DataTable, planned: PlannedModel, observationsRead = rows.length, observe?: FitObserver, fitOptions: FitOptions = {}): ModelReport {
   const spec = planned.spec;
-  const used = applyFilters(rows, planned.filters);
+  const used = filterRowsOrTable(rows, planned.filters);
   const design = buildDesign(used, spec, planned.repeatedLevels ? { repeatedLevels: planned.repeatedLevels.map(String) } : {});
   design.observationsRead = observationsRead;
+  return reportModel(design, planned, observe ? (f) => observe({ ...f, rows: Array.isArray(used) ? used : rowsOfTable(used) }) : undefined, fitOptions);
+}
+
+/**
+ * A model's report from its design: the fit, then the inference. The design comes from the rows in
+ * this process (runModel) or from a data backend's sufficient statistics (backends/sql-statistics.ts).
+ */
+export function reportModel(design: Design, planned: PlannedModel, observe?: (fitted: { design: Design; fit: FitResult }) => void, fitOptions: FitOptions = {}): ModelReport {
+  const spec = planned.spec;
+  const observationsRead = design.observationsRead;
   const notes: FitNote[] = [];
   const { fit, candidates, fallbacks } = fitStructure(design, spec, fitOptions, notes);
   const repeated = spec.repeated;
@@ -135,7 +147,7 @@ export function runModel(rows: Row[], planned: PlannedModel, observationsRead = 
       rank_x: design.rankX,
       columnsZ: zColumns,
       subjects: fit.subjects,
-      maxObsPerSubject: design.subjects.reduce((m, s) => Math.max(m, s.rows.length), 0),
+      maxObsPerSubject: design.statistics?.maxObsPerSubject ?? design.subjects.reduce((m, s) => Math.max(m, s.rows.length), 0),
       observations_read: observationsRead,
       observations_used: design.n,
     },
@@ -182,7 +194,7 @@ export function runModel(rows: Row[], planned: PlannedModel, observationsRead = 
     return { ...c, ...waldZ(c.estimate, c.se, bounded), ...covarianceParameterLimits(c.estimate, c.se, bounded, alpha) };
   });
   const randomSolution = spec.randomSolution ? randomEffectsSolution(design, fit, spec.ddfm) : undefined;
-  observe?.({ rows: used, design, fit });
+  observe?.({ design, fit });
   return finiteOrNull({
     ...base,
     covparms,
@@ -286,8 +298,12 @@ export interface RunPlanOptions {
 /** Runs a plan on already-read data. */
 export function runPlanOnData(plan: StudyPlan, data: Dataset, options: RunPlanOptions = {}): StudyRun {
   const withFigures = options.figures !== false;
-  const derived = deriveColumns(data.rows, plan.derived, plan.subject);
-  const rows = applyFilters(derived.rows, plan.filters);
+  // in columns from the data to the design (table.ts); as row objects only for what reads rows
+  const data0 = tableOf(data);
+  const derived = deriveTable(data0, plan.derived, plan.subject);
+  const table = filterTable(derived.table, plan.filters);
+  let materialised: Row[] | undefined;
+  const rows = () => (materialised ??= rowsOfTable(table));
   const derivationNotes: FitNote[] = derived.issues.map((i) => ({
     severity: 'info',
     message: `${i.derived} is missing for subject ${i.subject}: ${i.message}`,
@@ -299,9 +315,9 @@ export function runPlanOnData(plan: StudyPlan, data: Dataset, options: RunPlanOp
   const descriptives: DescriptiveTable[] = [];
   for (const d of plan.describes ?? []) {
     try {
-      const table = describeRows(rows, plan.subject, d);
-      descriptives.push(table);
-      if (withFigures) figures.push(...describeFigures(table));
+      const described = describeRows(rows(), plan.subject, d);
+      descriptives.push(described);
+      if (withFigures) figures.push(...describeFigures(described));
     } catch (e) {
       failures.push({ kind: 'describe', name: d.name, message: (e as Error).message });
     }
@@ -309,7 +325,7 @@ export function runPlanOnData(plan: StudyPlan, data: Dataset, options: RunPlanOp
   for (const planned of plan.models) {
     try {
       let fitted: Parameters<FitObserver>[0] | undefined;
-      const report = runModel(rows, planned, data.rows.length, withFigures ? (f) => (fitted = f) : undefined);
+      const report = runModel(table, planned, data0.length, withFigures ? (f) => (fitted = f) : undefined);
       const uses = (name: string) => planned.spec.response === name;
       report.notes.push(...derivationNotes.filter((_, k) => uses(derived.issues[k].derived)));
       if (planned.sensitivity) report.sensitivity = planned.sensitivity;
@@ -329,14 +345,14 @@ export function runPlanOnData(plan: StudyPlan, data: Dataset, options: RunPlanOp
   const other: AnalysisRow[] = [];
   for (const a of plan.analyses) {
     try {
-      other.push(...runAnalysis(rows, plan.subject, a));
+      other.push(...runAnalysis(rows(), plan.subject, a));
     } catch (e) {
       failures.push({ kind: 'analysis', name: a.name, message: (e as Error).message });
       continue;
     }
     if (!withFigures) continue;
     try {
-      figures.push(...analysisFigures(applyFilters(rows, a.filters), plan.subject, a));
+      figures.push(...analysisFigures(applyFilters(rows(), a.filters), plan.subject, a));
     } catch {
       // a figure that cannot be computed is left out; the analysis row above carries the result
     }

@@ -1,7 +1,11 @@
 /** Hover documentation of the language's keywords (kept in step with docs/language.md). */
 export const KEYWORD_DOCS: Record<string, string> = {
   study: '`study "title"` — the title of the study, used in reports.',
-  data: '`data "file.csv"` — the long-format data file (CSV or TSV, one row per subject and visit; also SAS `.xpt`, `.sas7bdat`, CDISC Dataset-JSON `.json`/`.ndjson`, `.parquet`), relative to this spec\'s folder. Empty cells, `.` and `NA` are missing.',
+  data: '`data "file.csv"` — the long-format data file (CSV or TSV, one row per subject and visit; also SAS `.xpt`, `.sas7bdat`, CDISC Dataset-JSON `.json`/`.ndjson`, `.parquet`), relative to this spec\'s folder. Empty cells, `.` and `NA` are missing. `data duckdb "study.duckdb" table adlb`, `data duckdb "visits.parquet"`, `data postgres env STUDY_PG table adlb`: the data in a database, models fitted from the sufficient statistics it computes.',
+  duckdb: '`data duckdb "study.duckdb" table adlb` or `data duckdb "visits.parquet"` — the data in DuckDB (a database file, or a Parquet/CSV file read in place): each model is fitted from the per-pattern sufficient statistics DuckDB computes; no row enters Study. R-side models only.',
+  postgres: '`data postgres env STUDY_PG table adlb` — the data in PostgreSQL; the connection string is in the environment variable (never in the spec). Each model is fitted from the sufficient statistics the server computes. R-side models only.',
+  env: '`env STUDY_PG` — the environment variable holding the PostgreSQL connection string (`postgresql://user@host:5432/db`).',
+  table: '`table adlb` (or `table "schema.adlb"`) — the table of the database holding the long-format data.',
   subject:
     '`subject patient` — the column identifying the unit whose repeated observations are correlated (SAS `SUBJECT=`). In a model, `random subject` makes it the subject of the covariance structure.',
   let: '`let name = [percent] change of Y from visit 1` — a derived variable, computed per subject before any filter: `change` is Y − Y at baseline, `percent change` is 100·(Y − baseline)/baseline.',

@@ -241,7 +241,12 @@ export function plannedModel(m: EffectiveModel, studySubject: string | undefined
   const filters = m.filters.map(rowFilter);
   const planned: PlannedModel = { spec, filters };
   if (m.sensitivity) planned.sensitivity = { of: m.model.name, description: sensitivityDescription(m.sensitivity) };
-  if (m.repeated && rep) {
+  const from = m.repeated?.from ? literalValue(m.repeated.from) : undefined;
+  const to = m.repeated?.to ? literalValue(m.repeated.to) : undefined;
+  if (m.repeated && rep && !data && m.repeated.range && typeof from === 'number' && typeof to === 'number') {
+    // no data to read the levels from (a database): the engine takes the levels of the data in the range
+    planned.repeatedRange = { from: Math.min(from, to), to: Math.max(from, to) };
+  } else if (m.repeated && rep) {
     const levels = repeatedLevels(m.repeated, data);
     if (levels) {
       planned.repeatedLevels = levels;
@@ -347,6 +352,16 @@ export function buildPlan(source: LangiumDocument | StudyFile, options: BuildPla
     analyses: info.analyses.map(plannedAnalysis),
   };
   if (info.describes.length > 0) plan.describes = info.describes.map((d) => plannedDescribe(d, data));
+  if (info.database) {
+    const db = info.database;
+    plan.dataSource = {
+      engine: db.engine as 'duckdb' | 'postgres',
+      ...(db.file !== undefined ? { file: unquote(db.file) } : {}),
+      ...(db.env !== undefined ? { env: db.env } : {}),
+      ...(db.table !== undefined ? { table: /^["']/.test(db.table) ? unquote(db.table) : db.table } : {}),
+    };
+    if (db.file !== undefined) plan.dataPath = unquote(db.file);
+  }
   if (info.title) plan.title = unquote(info.title.title);
   if (studySubject) plan.subject = studySubject;
   return { ...(plan.title !== undefined ? { title: plan.title } : {}), ...plan };

@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { GrammarUtils, URI } from 'langium';
-import { runPlanOnData, type ModelFailure, type StudyPlan, type StudyReport } from '@study/engine';
-import { documentFolder, loadData, resolveDataPath } from './data-cache.js';
+import { openDuckDb, openPostgres, parquetRelation, rowCount, runPlanOnBackend, runPlanOnData, tableRelation, type ModelFailure, type SqlConnection, type StudyPlan, type StudyReport } from '@study/engine';
+import { dataAccessAllowed, documentFolder, loadData, resolveDataPath } from './data-cache.js';
+import { checkDataAccess } from './validation/data-access.js';
 import { parseStudyDocument, parseStudyText, type StudyDiagnostic } from './check.js';
 import { buildPlan } from './plan-builder.js';
 import { isAnalysisBlock, isDescribeBlock, isModelBlock, isSensitivityBlock, type StudyFile } from './generated/ast.js';
@@ -85,6 +86,7 @@ export async function runStudyText(text: string, file: string, options: RunOptio
       if (!one) return { diagnostics, failures: [], plan, error: `the spec has no model named '${options.model}'` };
       plan = one;
     }
+    if (plan.dataSource) return await runOnDatabase(plan, checked.document.uri, file, text, root, diagnostics, options);
     // the validator has just read the data into the cache: the run uses that copy
     const dataPath = resolveDataPath(checked.document.uri, plan.dataPath);
     const load = loadData(dataPath, documentFolder(checked.document.uri));
@@ -111,7 +113,7 @@ export async function runStudyText(text: string, file: string, options: RunOptio
         : (({ title, dataPath: written, ...rest }) => ({
             ...(title !== undefined ? { title } : {}),
             dataPath: written,
-            provenance: buildProvenance(file, text, [{ file: plan.dataPath, path: dataPath, rows: load.data.rows.length }], options.provenance || {}),
+            provenance: buildProvenance(file, text, [{ file: plan.dataPath, path: dataPath, rows: rowCount(load.data) }], options.provenance || {}),
             ...rest,
           }))(run.report);
     return { diagnostics, report, failures: run.failures, plan, dataPath };
@@ -119,6 +121,82 @@ export async function runStudyText(text: string, file: string, options: RunOptio
     const error = `the run failed: ${(e as Error)?.message ?? String(e)}`;
     return { diagnostics: [...diagnostics, { severity: 'error', message: error, ...FILE_START, code: 'run-failed' }], failures: [], error };
   }
+}
+
+/**
+ * The run of a spec whose data are in a database (`data duckdb …`, `data postgres …`): the engine's
+ * SQL backend computes each model's sufficient statistics there; only those come into this process.
+ * An untrusted workspace connects to nothing; a DuckDB file obeys the workspace rule of data files
+ * (not their size limit); PostgreSQL's connection string comes from the environment variable the spec names.
+ */
+async function runOnDatabase(
+  plan: StudyPlan,
+  uri: URI,
+  file: string,
+  text: string,
+  root: StudyFile,
+  diagnostics: StudyDiagnostic[],
+  options: RunOptions,
+): Promise<RunResult> {
+  const source = plan.dataSource!;
+  const fail = (error: string): RunResult => ({ diagnostics: [...diagnostics, { severity: 'error', message: error, ...FILE_START, code: 'run-failed' }], failures: [], plan, error });
+  if (!dataAccessAllowed()) return fail('the workspace is not trusted: Study connects to no database here (trust the workspace to run it)');
+  let conn: SqlConnection;
+  let relation: string;
+  let described: string;
+  let dataPath: string | undefined;
+  if (source.engine === 'duckdb') {
+    dataPath = resolveDataPath(uri, source.file ?? '');
+    const access = checkDataAccess(dataPath, documentFolder(uri));
+    if (!access.ok && access.reason !== 'too-large') return fail(access.error);
+    const real = access.ok ? access.realPath : dataPath;
+    const inPlace = /\.(parquet|parq|csv|tsv)$/i.test(real);
+    if (!inPlace && !source.table) return fail(`data duckdb "${source.file}": name the table of the database (table adlb)`);
+    if (inPlace && source.table) return fail(`data duckdb "${source.file}" table ${source.table}: a Parquet or CSV file has no tables; drop 'table ${source.table}'`);
+    try {
+      conn = await openDuckDb(inPlace ? ':memory:' : real);
+      relation = inPlace ? (/\.(parquet|parq)$/i.test(real) ? parquetRelation(real) : `read_csv('${real.replace(/'/g, "''")}', header = true)`) : tableRelation(source.table!);
+    } catch (e) {
+      return fail(`cannot open ${source.file} with DuckDB: ${(e as Error).message}`);
+    }
+    described = `${source.file}${source.table ? ` table ${source.table}` : ''} (DuckDB)`;
+  } else {
+    const connection = source.env ? process.env[source.env] : undefined;
+    if (!connection) return fail(`the environment variable ${source.env} is not set: it holds the PostgreSQL connection string (postgresql://user@host:port/database); a spec never holds it`);
+    try {
+      relation = tableRelation(source.table ?? '');
+      conn = await openPostgres(connection);
+    } catch (e) {
+      // the connection string may carry a password: the message names the variable, not its value
+      return fail(`cannot connect to PostgreSQL (env ${source.env}): ${String((e as Error).message).split(connection).join(`$${source.env}`)}`);
+    }
+    described = `PostgreSQL (env ${source.env}) table ${source.table}`;
+  }
+  let run;
+  try {
+    run = await runPlanOnBackend(plan, conn, relation, { figures: options.figures !== false });
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+  for (const f of run.failures) {
+    const what = f.kind === 'model' ? `model ${f.name} could not be fitted` : `${f.kind} ${f.name} could not be computed`;
+    diagnostics.push({ severity: 'error', message: `${what}: ${f.message}`, ...blockNamePosition(root, f.name), code: 'fit-failed' });
+  }
+  if (options.fitNotes) {
+    for (const m of run.report.models) {
+      for (const note of m.notes) diagnostics.push({ severity: note.severity, message: `model ${m.name}: ${note.message}`, ...blockNamePosition(root, m.name), code: 'fit-note' });
+    }
+  }
+  const rows = run.report.models[0]?.dimensions.observations_read ?? 0;
+  const report =
+    options.provenance === false
+      ? run.report
+      : (({ title, dataPath: written, ...rest }) => {
+          const provenance = buildProvenance(file, text, dataPath ? [{ file: plan.dataPath, path: dataPath, rows }] : [], options.provenance || {});
+          if (!dataPath) provenance.data.push({ file: described, path: '', sha256: 'not computed: the data are in PostgreSQL', rows });
+          return { ...(title !== undefined ? { title } : {}), dataPath: written || described, provenance, ...rest };
+        })(run.report);
+  return { diagnostics, report, failures: run.failures, plan, ...(dataPath ? { dataPath } : {}) };
 }
 
 /**

@@ -71,6 +71,8 @@ export interface StudyInfo {
   root: StudyFile;
   title?: StudyTitle;
   data?: DataDecl;
+  /** `data duckdb …` / `data postgres …`: the data in a database (the same statement as `data`, which has no `path` then) */
+  database?: DataDecl;
   subject?: SubjectDecl;
   lets: LetDecl[];
   filters: FilterStmt[];
@@ -85,7 +87,10 @@ export function studyInfo(root: StudyFile): StudyInfo {
   const info: StudyInfo = { root, lets: [], filters: [], models: [], sensitivities: [], analyses: [], describes: [] };
   for (const el of root.elements) {
     if (isStudyTitle(el)) info.title ??= el;
-    else if (isDataDecl(el)) info.data ??= el;
+    else if (isDataDecl(el)) {
+      info.data ??= el;
+      if (info.data === el && el.engine) info.database = el;
+    }
     else if (isSubjectDecl(el)) info.subject ??= el;
     else if (isLetDecl(el)) info.lets.push(el);
     else if (isFilterStmt(el)) info.filters.push(el);

@@ -3,7 +3,7 @@
  * diagnostics, never an exception out of the language server.
  */
 import { AstUtils, type AstNode, type ValidationAcceptor, type ValidationChecks, type ValidationSeverity } from 'langium';
-import { applyFilters, type ColumnInfo, type Dataset, type RowFilter, type Value } from '@study/engine';
+import { applyFilters, rowCount, rowPasses, tableOf, valueAt, type ColumnInfo, type Dataset, type RowFilter, type Value } from '@study/engine';
 import {
   isColumnRef,
   isCondition,
@@ -239,6 +239,15 @@ class FileCheck implements CheckContext {
       }
     }
     const dataDecl = this.info.data;
+    const database = this.info.database;
+    if (database) {
+      // the data are in a database: checked against it when the spec runs (a database is not opened while typing)
+      if (database.engine === 'postgres' && database.env && !/^[A-Z_][A-Z0-9_]*$/.test(database.env)) {
+        this.report('warning', `env ${database.env}: environment variables holding a connection string are usually upper case (STUDY_PG)`, database, { property: 'env' }, Codes.dataError);
+      }
+      this.report('info', `the data are in ${database.engine === 'duckdb' ? 'DuckDB' : 'PostgreSQL'}: columns and levels are checked when the spec runs, against the table; models are fitted from the sufficient statistics it computes`, database, { keyword: 'data' }, Codes.dataFormat);
+      return;
+    }
     if (!dataDecl) {
       const first = this.root.elements[0];
       if (first) {
@@ -334,7 +343,7 @@ class FileCheck implements CheckContext {
     const s = this.info.subject;
     const c = this.col(s?.column);
     if (!s || !c || !this.data) return;
-    const n = this.data.rows.length;
+    const n = rowCount(this.data);
     if (c.distinct.length <= 1) {
       this.report('error', `subject column '${c.name}' has ${c.distinct.length === 0 ? 'no values' : `a single value (${c.distinct[0]})`}: it does not identify subjects`, s.column, { property: 'column' }, Codes.subjectConstant);
       return;
@@ -711,9 +720,15 @@ class FileCheck implements CheckContext {
     const levelBit = new Map<Value, number>();
     const seen = new Map<Value, number>();
     const more = new Set<string>();
-    for (const row of this.data.rows) {
-      const s = row[subject];
-      const l = row[rep];
+    // over the data's columns (engine table.ts): no row objects
+    const table = tableOf(this.data);
+    const subjectColumn = table.columns.get(subject);
+    const repColumn = table.columns.get(rep);
+    // a text subject column: the levels seen per subject by its code
+    const seenByCode = subjectColumn?.kind === 'text' ? new Int32Array(subjectColumn.levels.length) : undefined;
+    for (let i = 0; i < table.length; i++) {
+      const s = valueAt(subjectColumn, i);
+      const l = valueAt(repColumn, i);
       if (s === null || l === null || s === undefined || l === undefined) continue;
       let bit = levelBit.get(l);
       if (bit === undefined) {
@@ -721,9 +736,14 @@ class FileCheck implements CheckContext {
         levelBit.set(l, bit);
       }
       if (bit === -1) continue;
-      if (filters.length && applyFilters([row], filters).length === 0) continue;
+      if (filters.length && !rowPasses(table, i, filters)) continue;
       let duplicate: boolean;
-      if (bit !== 0) {
+      if (bit !== 0 && seenByCode) {
+        const k = (subjectColumn as { codes: Int32Array }).codes[i]!;
+        const mask = seenByCode[k]!;
+        duplicate = (mask & bit) !== 0;
+        seenByCode[k] = mask | bit;
+      } else if (bit !== 0) {
         const mask = seen.get(s) ?? 0;
         duplicate = (mask & bit) !== 0;
         seen.set(s, mask | bit);

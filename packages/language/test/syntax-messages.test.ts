@@ -39,7 +39,7 @@ describe('one-line syntax messages', () => {
   });
 
   it('terminals, the end of the file and stray characters', async () => {
-    expect(await syntax('data ketamine\nmodel m { outcome bdi }\n')).toEqual(["1:6 expected a quoted string, found 'ketamine'"]);
+    expect(await syntax('data ketamine\nmodel m { outcome bdi }\n')).toEqual(["1:6 expected a quoted string, duckdb or postgres, found 'ketamine'"]);
     expect(await syntax('data "ketamine.csv"\nmodel m {\n    outcome bdi\n')).toEqual(["3:16 expected '}', found the end of the file"]);
     expect(await syntax('data "ketamine.csv" @\nmodel m { outcome bdi }\n')).toEqual(["1:21 unexpected character '@'"]);
     expect((await syntax('data "ketamine.csv\nmodel m { outcome bdi }\n'))[0]).toBe('1:6 unterminated string: the " here has no closing "');

@@ -43,6 +43,9 @@ const nodeCommon = {
   logLevel: 'warning',
   // langium/chevrotain ship `import` conditions only; prefer them over `main`
   mainFields: ['module', 'main'],
+  // the SQL backends' database clients (DuckDB's is a native addon) are not bundled: loaded from node_modules
+  // by a spec whose data are in a database, and said to be missing otherwise (engine backends/duckdb.ts)
+  external: ['@duckdb/node-api', 'pg'],
   ...importMetaShim,
 };
 
@@ -58,7 +61,7 @@ const figuresPlugin = {
 const fitWorker = resolve(repo, 'packages/language/src/results/fit-worker.ts');
 
 const builds = [
-  { ...nodeCommon, entryPoints: [resolve(pkg, 'src/extension.ts')], outfile: resolve(out, 'extension.cjs'), external: ['vscode'] },
+  { ...nodeCommon, entryPoints: [resolve(pkg, 'src/extension.ts')], outfile: resolve(out, 'extension.cjs'), external: ['vscode', '@duckdb/node-api', 'pg'] },
   { ...nodeCommon, entryPoints: [resolve(repo, 'packages/language/src/server/main.ts')], outfile: resolve(out, 'server.cjs') },
   ...(existsSync(fitWorker) ? [{ ...nodeCommon, entryPoints: [fitWorker], outfile: resolve(out, 'fit-worker.cjs') }] : []),
   {

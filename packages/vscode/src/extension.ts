@@ -26,10 +26,60 @@ const isTrusted = () => vscode.workspace.isTrusted;
 /** one spelling per document URI (the server normalizes with vscode-uri, the same algorithm) */
 const keyOf = (u: vscode.Uri | string) => (typeof u === 'string' ? vscode.Uri.parse(u) : u).toString();
 
-function createClient(): LanguageClient {
+/** globalState key: the names of the environment variables whose values (connection strings) are in secret storage */
+const DATABASE_VARIABLES = 'study.databaseVariables';
+const secretKey = (name: string) => `study.env.${name}`;
+
+/**
+ * The database connections kept in the editor's secret storage (`Study: Set Database Connection…`), as the
+ * environment variables a spec names (`data postgres env STUDY_PG table adlb`): given to the language
+ * server's environment, never to a request; none in Restricted Mode.
+ */
+async function databaseEnvironment(): Promise<Record<string, string>> {
+  if (!isTrusted()) return {};
+  const out: Record<string, string> = {};
+  for (const name of context.globalState.get<string[]>(DATABASE_VARIABLES, [])) {
+    const value = await context.secrets.get(secretKey(name));
+    if (value) out[name] = value;
+  }
+  return out;
+}
+
+async function setDatabaseConnection(): Promise<void> {
+  if (refuseUntrusted('Setting a database connection')) return;
+  const name = await vscode.window.showInputBox({
+    title: 'Study: database connection',
+    prompt: 'The environment variable a spec names: data postgres env NAME table …',
+    value: 'STUDY_PG',
+    validateInput: (v) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : 'a variable name: letters, digits and _'),
+  });
+  if (!name) return;
+  const value = await vscode.window.showInputBox({
+    title: `Study: ${name}`,
+    prompt: "The PostgreSQL connection string (postgresql://user:password@host:5432/database), kept in the editor's secret storage; leave empty to forget it",
+    password: true,
+    ignoreFocusOut: true,
+  });
+  if (value === undefined) return;
+  const names = new Set(context.globalState.get<string[]>(DATABASE_VARIABLES, []));
+  if (value === '') {
+    await context.secrets.delete(secretKey(name));
+    names.delete(name);
+  } else {
+    await context.secrets.store(secretKey(name), value);
+    names.add(name);
+  }
+  await context.globalState.update(DATABASE_VARIABLES, [...names]);
+  // the server reads connections from its environment: restart it with the new one
+  await client?.stop();
+  await startClient();
+  void vscode.window.showInformationMessage(value === '' ? `Study: ${name} forgotten.` : `Study: ${name} is set for this editor (secret storage); specs with data postgres env ${name} use it.`);
+}
+
+function createClient(databaseEnv: Record<string, string> = {}): LanguageClient {
   const module = context.asAbsolutePath('out/server.cjs');
   // The server looks for its fit worker next to its own script; say where it is explicitly as well.
-  const env = { ...process.env, STUDY_FIT_WORKER: context.asAbsolutePath('out/fit-worker.cjs') };
+  const env = { ...process.env, ...databaseEnv, STUDY_FIT_WORKER: context.asAbsolutePath('out/fit-worker.cjs') };
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc, options: { env } },
     debug: { module, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6009'] } },
@@ -72,7 +122,7 @@ function createClient(): LanguageClient {
 }
 
 async function startClient(): Promise<void> {
-  client = createClient();
+  client = createClient(await databaseEnvironment());
   await client.start();
 }
 
@@ -90,6 +140,7 @@ export async function activate(ctx: vscode.ExtensionContext): Promise<void> {
   reg('study.showResults', (uri?: vscode.Uri | string) => withSpec(uri, (u) => showResults(u, host)));
   reg('study.exportReport', (uri?: vscode.Uri | string) => withSpec(uri, (u) => exportReport(u)));
   reg('study.checkAll', () => checkAll());
+  reg('study.setDatabaseConnection', () => setDatabaseConnection());
 
   // study.runOnSave: the server runs the spec when it is saved (it asks for the setting with workspace/configuration,
   // docs/lsp-protocol.md) and then sends study/resultsChanged, which refreshes the panel (onResultsChanged).

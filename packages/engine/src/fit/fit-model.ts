@@ -15,7 +15,7 @@ import { invertInformation } from './information.js';
 import { ProfiledLikelihood, type LikelihoodEvaluation } from './likelihood.js';
 import { commonScaleIndex, directObjective, profiledCoordinates, profiledObjective, type ObjectiveValue } from './objective.js';
 import { newtonRaphson, type OptimizerOptions } from './optimizer.js';
-import { blockLayouts, buildPatterns, fullRankX } from './patterns.js';
+import { blockLayouts, buildPatterns, fullRankX, PatternData } from './patterns.js';
 import { spanningVInverseZ } from './spanning.js';
 
 export interface FitResult {
@@ -166,10 +166,14 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
     positionOfRow = spatial.positionOfRow;
   }
   const model = new CovarianceModel(design, spec, residualChoice);
-  const { X, columns: keptColumns } = fullRankX(design);
+  const sums = design.statistics;
+  const { X, columns: keptColumns } = sums
+    ? { X: new Float64Array(0), columns: design.columns.flatMap((c, j) => (c.aliased ? [] : [j])) }
+    : fullRankX(design);
   const p = keptColumns.length;
   checkIdentifiable(design, spec, model, p);
-  const layouts = blockLayouts(design, positionOfRow);
+  // a backend's statistics come per pattern: the layouts are the patterns' (no subject is in this process)
+  const layouts = sums ? sums.patterns.map((pt) => pt.layout) : blockLayouts(design, positionOfRow);
   // With R = sigma^2 I and no random effects every row is its own block: a data set without SUBJECT=
   // is then n 1 x 1 blocks, not one n x n block.
   const independentRows = !model.random && type === 'VC' && model.groupLevels.length === 0;
@@ -178,8 +182,15 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
   // The likelihood is computed for the standardised response (y - X b_OLS) / s: REML and ML are
   // equivariant under it, and r'V^-1 r no longer comes from cross-products of y in the user's units
   // (y + 1e8 would lose every digit there). Results are mapped back below.
-  const standard = standardiseResponse(design.y, X, p, design.n, spec.response);
-  const patterns = independentRows
+  const fromSums = sums ? standardiseSums(sums.patterns, p, design.n, spec.response) : undefined;
+  if (fromSums && sums?.responseShift) {
+    // the backend's sums are of y - c: the constant's columns take c back (the likelihood does not change)
+    for (const j of sums.responseShift.columns) fromSums.standard.beta[keptColumns.indexOf(j)] += sums.responseShift.value;
+  }
+  const standard = fromSums?.standard ?? standardiseResponse(design.y, X, p, design.n, spec.response);
+  const patterns = fromSums
+    ? fromSums.patterns
+    : independentRows
     ? buildPatterns(standard.y, new Array<BlockLayout>(design.n).fill(singleRow), (r) => [r], null, X, p)
     : buildPatterns(standard.y, layouts, (b) => design.subjects[b].rows, gParameterOf, X, p);
   const likelihood = new ProfiledLikelihood(model, patterns, design.n, p, spec.method);
@@ -352,6 +363,7 @@ export function checkIdentifiable(design: Design, spec: ModelSpec, model: Covari
     const t = model.residual.dimension;
     const groups = model.groupLevels.length > 0 ? model.groupLevels : [''];
     const counts = groups.map(() => 0);
+    if (design.statistics) (design.statistics.subjectsPerGroup ?? [design.statistics.subjects]).forEach((c, g) => (counts[g] = c));
     // R-side subjects (a block spanned by a random site holds several), each in its group
     for (const block of design.subjects) {
       const seen = new Set<string>();
@@ -468,6 +480,85 @@ export function standardiseResponse(y: Float64Array, X: Float64Array, p: number,
   for (let a = 0; a < p; a++) beta[a] *= ymax;
   for (let i = 0; i < n; i++) e[i] /= relative;
   return { y: e, beta, scale };
+}
+
+/**
+ * standardiseResponse from a backend's pattern sums: b_OLS from X'X and X'y (summed over the patterns'
+ * diagonal blocks), the residual scale from y'y - 2 b'X'y + b'X'X b, and each pattern's sums of the
+ * standardised response (y - X b) / scale. REML and ML do not depend on b; the scale only sets units.
+ */
+export function standardiseSums(
+  patterns: PatternData[],
+  p: number,
+  n: number,
+  response: string,
+): { standard: StandardisedResponse; patterns: PatternData[] } {
+  const XtX = new Float64Array(p * p);
+  const Xty = new Float64Array(p);
+  let yty = 0;
+  for (const pt of patterns) {
+    const t = pt.tensorSums!;
+    const m = pt.m;
+    for (let a = 0; a < m; a++) {
+      const ac = a * m + a;
+      yty += t.Syy[ac]!;
+      for (let j = 0; j < p; j++) {
+        Xty[j] += t.Sxy[ac * p + j]!;
+        for (let k = 0; k < p; k++) XtX[j * p + k] += t.Sxx[(ac * p + j) * p + k]!;
+      }
+    }
+  }
+  const beta = new Float64Array(p);
+  if (p > 0) {
+    const d = Float64Array.from({ length: p }, (_, a) => 1 / Math.sqrt(XtX[a * p + a] || 1));
+    const A = Float64Array.from(XtX, (v, t) => v * d[Math.floor(t / p)]! * d[t % p]!);
+    const L = cholesky(A, p);
+    if (L) {
+      const b = solveCholesky(L, p, Float64Array.from(Xty, (v, a) => v * d[a]!));
+      for (let a = 0; a < p; a++) beta[a] = b[a]! * d[a]!;
+    }
+  }
+  let bXy = 0;
+  let bXXb = 0;
+  for (let j = 0; j < p; j++) {
+    bXy += beta[j]! * Xty[j]!;
+    for (let k = 0; k < p; k++) bXXb += beta[j]! * XtX[j * p + k]! * beta[k]!;
+  }
+  const sse = yty - 2 * bXy + bXXb;
+  const df = n > p ? n - p : n;
+  if (!(sse > 1e-24 * Math.max(yty, Number.MIN_VALUE)) || !Number.isFinite(sse)) {
+    throw new DesignError(
+      n <= p
+        ? `${n} observations and ${p} fixed-effect parameters: nothing is left to estimate the covariance from`
+        : `the fixed effects fit ${response} exactly: there is no variation left to estimate the covariance parameters from`,
+    );
+  }
+  const scale = Math.sqrt(sse / df);
+  const out = patterns.map((pt) => {
+    const t = pt.tensorSums!;
+    const m = pt.m;
+    const Sxx = t.Sxx;
+    const Sxy = new Float64Array(m * m * p);
+    const Syy = new Float64Array(m * m);
+    for (let ac = 0; ac < m * m; ac++) {
+      const a = Math.floor(ac / m);
+      const c = ac % m;
+      let bSb = 0;
+      let bxy = 0;
+      let byx = 0;
+      for (let j = 0; j < p; j++) {
+        let sb = 0;
+        for (let k = 0; k < p; k++) sb += Sxx[(ac * p + j) * p + k]! * beta[k]!;
+        Sxy[ac * p + j] = (t.Sxy[ac * p + j]! - sb) / scale;
+        bSb += beta[j]! * sb;
+        bxy += beta[j]! * t.Sxy[ac * p + j]!;
+        byx += beta[j]! * t.Sxy[(c * m + a) * p + j]!;
+      }
+      Syy[ac] = (t.Syy[ac]! - bxy - byx + bSb) / (scale * scale);
+    }
+    return PatternData.fromSums(pt.layout, pt.count, p, Sxx, Sxy, Syy);
+  });
+  return { standard: { y: new Float64Array(0), beta, scale }, patterns: out };
 }
 
 /** M[k][l] * (u_k u_l)^power for a symmetric matrix: the change of units of a covariance (power 1) or Hessian (-1). */

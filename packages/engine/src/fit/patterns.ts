@@ -102,6 +102,27 @@ export class PatternData {
     }
   }
 
+  /**
+   * A pattern from sums computed elsewhere (a data backend: backends/sql-statistics.ts), in tensor
+   * form: `Sxx` m*m*p*p, `Sxy` m*m*p, `Syy` m*m, indexed as the tensor form above.
+   */
+  static fromSums(layout: BlockLayout, count: number, p: number, Sxx: Float64Array, Sxy: Float64Array, Syy: Float64Array): PatternData {
+    const m = layout.positions.length;
+    const out = new PatternData(layout, m, p, [], new Float64Array(0), new Float64Array(0), () => []);
+    (out as { count: number }).count = count;
+    out.Xs = null;
+    out.ys = null;
+    out.Sxx = Sxx;
+    out.Sxy = Sxy;
+    out.Syy = Syy;
+    return out;
+  }
+
+  /** the tensor form's sums (null in direct form) */
+  get tensorSums(): { Sxx: Float64Array; Sxy: Float64Array; Syy: Float64Array } | null {
+    return this.Sxx && this.Sxy && this.Syy ? { Sxx: this.Sxx, Sxy: this.Sxy, Syy: this.Syy } : null;
+  }
+
   /** sum_i X_i' A X_i (p x p) */
   quadX(A: Float64Array): Float64Array {
     const { m, p } = this;
@@ -257,6 +278,8 @@ export function fullRankX(design: Design): { X: Float64Array; columns: number[] 
   return { X, columns };
 }
 
+const NO_Z = new Float64Array(0);
+
 /**
  * The layout of each subject block: its R positions, its GROUP= groups and its rows of Z.
  * `positionOfRow` replaces the design's positions (a spatial structure places rows by coordinates).
@@ -267,7 +290,8 @@ export function blockLayouts(design: Design, positionOfRow?: ArrayLike<number>):
   return design.subjects.map((s, bi) => {
     const rGroups = { ...(s.rGroups ? { rGroups: s.rGroups } : {}), ...(s.groups ? { groups: s.groups } : {}) };
     const positions = positionOfRow ? s.rows.map((r) => positionOfRow[r]) : s.positions;
-    if (T === 0 || !design.zEntries) return { positions, zLocal: new Float64Array(0), localColumns: [], ...rGroups };
+    // (one empty Z for every subject: a million empty typed arrays are a burden for the garbage collector)
+    if (T === 0 || !design.zEntries) return { positions, zLocal: NO_Z, localColumns: [], ...rGroups };
     const { columns, values } = design.zEntries;
     const set = new Set<number>();
     for (const r of s.rows) for (let t = 0; t < T; t++) set.add(columns[r * T + t]);

@@ -65,21 +65,48 @@ export interface BetweenWithinDf {
  * are several within-subject classification effects.
  */
 export function betweenWithinDf(
-  design: Pick<Design, 'n' | 'X' | 'columns' | 'terms' | 'rankX' | 'subjects'>,
+  design: Pick<Design, 'n' | 'X' | 'columns' | 'terms' | 'rankX' | 'subjects' | 'statistics'>,
   options: { rSideUnstructuredOnly: boolean },
 ): BetweenWithinDf {
-  const S = design.subjects.length;
-  const columns = matrixColumns(design.X);
-  const withinEffect = design.terms.map((_, t) =>
-    design.columns.some((c, j) => c.termIndex === t && variesWithinSubjects(columns[j]!, design)),
-  );
+  const sums = design.statistics;
+  if (sums && !sums.withinEffect) throw new Error('between-within df: the data backend did not compute which effects vary within subjects');
+  const S = sums ? sums.subjects : design.subjects.length;
+  const columns = sums ? [] : matrixColumns(design.X);
+  const withinEffect = sums
+    ? sums.withinEffect!
+    : design.terms.map((_, t) => design.columns.some((c, j) => c.termIndex === t && variesWithinSubjects(columns[j]!, design)));
   // an intercept column outside the term list (termIndex −1) never varies
-  const betweenColumns = design.columns.flatMap((c, j) => (c.termIndex >= 0 && withinEffect[c.termIndex] ? [] : [columns[j]!]));
-  const rankBetween = rankOfColumns(betweenColumns);
+  const isBetween = (c: Design['columns'][number]) => !(c.termIndex >= 0 && withinEffect[c.termIndex]);
+  const rankBetween = sums
+    ? rankOfCrossProduct(sums.XtX, design.columns.length, design.columns.flatMap((c, j) => (isBetween(c) ? [j] : [])))
+    : rankOfColumns(design.columns.flatMap((c, j) => (isBetween(c) ? [columns[j]!] : [])));
   const between = S - rankBetween;
   const within = design.n - S - (design.rankX - rankBetween);
   const termDf = withinEffect.map((w) => (options.rSideUnstructuredOnly || !w ? between : within));
   return { between, within, withinEffect, termDf };
+}
+
+/**
+ * rank of the columns `cols` of X from X'X (P x P): the rank of X_B'X_B, by an incremental Cholesky
+ * with the relative pivot tolerance of the aliasing sweep.
+ */
+function rankOfCrossProduct(XtX: Float64Array, P: number, cols: number[]): number {
+  const kept: number[] = [];
+  const L: number[][] = [];
+  for (const j of cols) {
+    const w: number[] = [];
+    for (let a = 0; a < kept.length; a++) {
+      let s = XtX[kept[a]! * P + j]!;
+      for (let k = 0; k < a; k++) s -= L[a]![k]! * w[k]!;
+      w.push(s / L[a]![a]!);
+    }
+    let d = XtX[j * P + j]!;
+    for (const wk of w) d -= wk * wk;
+    if (!(XtX[j * P + j]! > 0) || d <= 1e4 * Number.EPSILON * XtX[j * P + j]!) continue;
+    kept.push(j);
+    L.push([...w, Math.sqrt(d)]);
+  }
+  return kept.length;
 }
 
 export interface ContainmentDf {
@@ -241,7 +268,7 @@ export interface DfContext {
 export type ApproximateDf = (L: Matrix, termIndex: number) => number;
 
 export function denominatorDf(
-  design: Pick<Design, 'n' | 'X' | 'columns' | 'terms' | 'rankX' | 'subjects' | 'zEntries' | 'randomTerms' | 'classLevels'>,
+  design: Pick<Design, 'n' | 'X' | 'columns' | 'terms' | 'rankX' | 'subjects' | 'zEntries' | 'randomTerms' | 'classLevels' | 'statistics'>,
   context: DfContext,
   options: { approximate?: ApproximateDf } = {},
 ): DenominatorDf {

@@ -4,6 +4,7 @@
  * symmetric matrices. Sizes here are p x p or n x p with p the number of fixed-effect columns.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { DesignMatrix } from '../design-matrix.js';
 
 /** Relative size below which a pivot or eigenvalue counts as zero. */
 export const RANK_TOLERANCE = 1e-9;
@@ -41,6 +42,8 @@ export function rankContributions(columns: Float64Array[], tolerance = RANK_TOLE
 }
 
 export function matrixColumns(m: Pick<Matrix, 'columns' | 'getColumn'> | { columns: number; getColumn(j: number): ArrayLike<number> }, indices?: number[]): Float64Array[] {
+  // a DesignMatrix (n x P, row-major) gives its columns in one pass over its rows
+  if (m instanceof DesignMatrix) return m.getColumns(indices);
   const idx = indices ?? Array.from({ length: m.columns }, (_, j) => j);
   return idx.map((j) => Float64Array.from(m.getColumn(j)));
 }

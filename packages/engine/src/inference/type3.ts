@@ -93,14 +93,15 @@ const columnScales = new WeakMap<Matrix, Float64Array>();
  * equilibrated first (columns of unit length), so a covariate recorded in other units (age in days)
  * gives the same relations.
  */
-export function aliasingRelations(design: Pick<Design, 'X' | 'columns'>): Matrix {
+export function aliasingRelations(design: Pick<Design, 'X' | 'columns' | 'statistics'>): Matrix {
   const cached = relationsCache.get(design.X);
   if (cached && cached.columns === design.columns.length) return cached;
   const p = design.columns.length;
   const free = design.columns.flatMap((c, j) => (c.aliased ? [] : [j]));
   const aliased = design.columns.flatMap((c, j) => (c.aliased ? [j] : []));
   const out = new Matrix(aliased.length, p);
-  const XtX = crossProduct(design.X);
+  // a data backend sends X'X with its statistics (design.X then has no rows)
+  const XtX = design.statistics ? new Matrix(Array.from({ length: p }, (_, a) => Array.from(design.statistics!.XtX.subarray(a * p, (a + 1) * p)))) : crossProduct(design.X);
   const d = Float64Array.from({ length: p }, (_, j) => Math.sqrt(XtX.get(j, j)) || 1);
   if (aliased.length > 0) {
     const scaled = new Matrix(p, p);

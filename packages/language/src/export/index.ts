@@ -28,6 +28,10 @@ export async function exportStudyFile(file: string, format: ExportFormat, option
     const firstError = diagnostics.find((d) => d.severity === 'error');
     if (firstError) return { diagnostics, error: `the spec has errors: ${firstError.message} (line ${firstError.line})` };
     const plan = buildPlan(checked.document);
+    if (plan.dataSource) {
+      const where = plan.dataSource.engine === 'duckdb' ? 'DuckDB' : 'PostgreSQL';
+      return { diagnostics, plan, error: `the data of this spec are in ${where}: the SAS and R programs read a data file; write the table to CSV (COPY … TO 'data.csv') and export a spec with data "data.csv"` };
+    }
     const dataPath = resolveDataPath(checked.document.uri, plan.dataPath);
     const load = loadData(dataPath, documentFolder(checked.document.uri));
     if (!load.ok) return { diagnostics, plan, error: `cannot read the data file ${dataPath}: ${load.error}` };

@@ -61,9 +61,11 @@ export type StudyKeywordNames =
     | "describe"
     | "df"
     | "drop"
+    | "duckdb"
     | "each"
     | "effects"
     | "else"
+    | "env"
     | "estimate"
     | "exclude"
     | "factor"
@@ -90,6 +92,7 @@ export type StudyKeywordNames =
     | "paired"
     | "pairwise"
     | "percent"
+    | "postgres"
     | "predict"
     | "random"
     | "ref"
@@ -102,6 +105,7 @@ export type StudyKeywordNames =
     | "slope"
     | "study"
     | "subject"
+    | "table"
     | "test"
     | "tukey"
     | "type"
@@ -392,16 +396,30 @@ export function isCriterion(item: unknown): item is Criterion {
     return item === 'AIC' || item === 'AICC' || item === 'BIC';
 }
 
-/** `data "file.csv"`: the long-format data file (CSV or TSV), relative to this spec's folder. */
+/**
+ * `data "file.csv"`: the long-format data file (CSV or TSV), relative to this spec's folder.
+ * Or the data where they live, fitted from the sufficient statistics the engine computes there
+ * (docs/language.md, "Data in a database"): `data duckdb "study.duckdb" table adlb`, a Parquet or CSV
+ * file read in place by DuckDB (`data duckdb "visits.parquet"`), or `data postgres env STUDY_PG table adlb`
+ * (the connection string is in the environment variable, never in the spec).
+ */
 export interface DataDecl extends langium.AstNode {
     readonly $container: StudyFile;
     readonly $type: 'DataDecl';
-    path: string;
+    engine?: 'duckdb' | 'postgres';
+    env?: string;
+    file?: string;
+    path?: string;
+    table?: TableName;
 }
 
 export const DataDecl = {
     $type: 'DataDecl',
-    path: 'path'
+    engine: 'engine',
+    env: 'env',
+    file: 'file',
+    path: 'path',
+    table: 'table'
 } as const;
 
 export function isDataDecl(item: unknown): item is DataDecl {
@@ -480,10 +498,10 @@ export function isDescribeFactor(item: unknown): item is DescribeFactor {
     return reflection.isInstance(item, DescribeFactor.$type);
 }
 
-export type DescribeFirstName = 'add' | 'alpha' | 'analysis' | 'centered' | 'centred' | 'change' | 'compare' | 'converge' | 'correlate' | 'cov' | 'covariate' | 'data' | 'describe' | 'df' | 'drop' | 'effects' | 'else' | 'estimate' | 'firstorder' | 'fixed' | 'group' | 'let' | 'linear' | 'method' | 'model' | 'observed' | 'optimum' | 'outcome' | 'paired' | 'percent' | 'predict' | 'random' | 'ref' | 'repeated' | 'sas' | 'select' | 'sensitivity' | 'study' | 'subject' | 'test' | 'type' | string;
+export type DescribeFirstName = 'add' | 'alpha' | 'analysis' | 'centered' | 'centred' | 'change' | 'compare' | 'converge' | 'correlate' | 'cov' | 'covariate' | 'data' | 'describe' | 'df' | 'drop' | 'duckdb' | 'effects' | 'else' | 'env' | 'estimate' | 'firstorder' | 'fixed' | 'group' | 'let' | 'linear' | 'method' | 'model' | 'observed' | 'optimum' | 'outcome' | 'paired' | 'percent' | 'postgres' | 'predict' | 'random' | 'ref' | 'repeated' | 'sas' | 'select' | 'sensitivity' | 'study' | 'subject' | 'table' | 'test' | 'type' | string;
 
 export function isDescribeFirstName(item: unknown): item is DescribeFirstName {
-    return item === 'data' || item === 'study' || item === 'test' || item === 'change' || item === 'percent' || item === 'method' || item === 'type' || item === 'model' || item === 'analysis' || item === 'subject' || item === 'outcome' || item === 'covariate' || item === 'random' || item === 'fixed' || item === 'estimate' || item === 'compare' || item === 'select' || item === 'cov' || item === 'df' || item === 'let' || item === 'paired' || item === 'correlate' || item === 'add' || item === 'drop' || item === 'sensitivity' || item === 'repeated' || item === 'describe' || item === 'observed' || item === 'firstorder' || item === 'linear' || item === 'centred' || item === 'centered' || item === 'predict' || item === 'effects' || item === 'group' || item === 'ref' || item === 'alpha' || item === 'converge' || item === 'sas' || item === 'optimum' || item === 'else' || (typeof item === 'string' && (/[_a-zA-Z][\w]*/.test(item)));
+    return item === 'data' || item === 'study' || item === 'test' || item === 'change' || item === 'percent' || item === 'method' || item === 'type' || item === 'model' || item === 'analysis' || item === 'subject' || item === 'outcome' || item === 'covariate' || item === 'random' || item === 'fixed' || item === 'estimate' || item === 'compare' || item === 'select' || item === 'cov' || item === 'df' || item === 'let' || item === 'paired' || item === 'correlate' || item === 'add' || item === 'drop' || item === 'sensitivity' || item === 'repeated' || item === 'describe' || item === 'observed' || item === 'firstorder' || item === 'linear' || item === 'centred' || item === 'centered' || item === 'predict' || item === 'effects' || item === 'group' || item === 'ref' || item === 'alpha' || item === 'converge' || item === 'sas' || item === 'optimum' || item === 'else' || item === 'duckdb' || item === 'postgres' || item === 'env' || item === 'table' || (typeof item === 'string' && (/[_a-zA-Z][\w]*/.test(item)));
 }
 
 /** `age, sex, bdi at visit 1`: the variables described, one line of the table each. */
@@ -798,10 +816,10 @@ export function isName(item: unknown): item is Name {
     return isNameButSubject(item) || item === 'subject';
 }
 
-export type NameButSubject = 'add' | 'alpha' | 'analysis' | 'centered' | 'centred' | 'change' | 'compare' | 'converge' | 'correlate' | 'cov' | 'covariate' | 'data' | 'describe' | 'df' | 'drop' | 'effects' | 'else' | 'estimate' | 'exclude' | 'factor' | 'firstorder' | 'fixed' | 'group' | 'let' | 'linear' | 'method' | 'model' | 'observed' | 'optimum' | 'outcome' | 'paired' | 'percent' | 'predict' | 'random' | 'ref' | 'repeated' | 'sas' | 'select' | 'sensitivity' | 'study' | 'test' | 'type' | 'where' | string;
+export type NameButSubject = 'add' | 'alpha' | 'analysis' | 'centered' | 'centred' | 'change' | 'compare' | 'converge' | 'correlate' | 'cov' | 'covariate' | 'data' | 'describe' | 'df' | 'drop' | 'duckdb' | 'effects' | 'else' | 'env' | 'estimate' | 'exclude' | 'factor' | 'firstorder' | 'fixed' | 'group' | 'let' | 'linear' | 'method' | 'model' | 'observed' | 'optimum' | 'outcome' | 'paired' | 'percent' | 'postgres' | 'predict' | 'random' | 'ref' | 'repeated' | 'sas' | 'select' | 'sensitivity' | 'study' | 'table' | 'test' | 'type' | 'where' | string;
 
 export function isNameButSubject(item: unknown): item is NameButSubject {
-    return item === 'data' || item === 'study' || item === 'test' || item === 'change' || item === 'percent' || item === 'method' || item === 'type' || item === 'model' || item === 'analysis' || item === 'outcome' || item === 'factor' || item === 'covariate' || item === 'random' || item === 'fixed' || item === 'estimate' || item === 'compare' || item === 'select' || item === 'cov' || item === 'df' || item === 'let' || item === 'where' || item === 'exclude' || item === 'paired' || item === 'correlate' || item === 'add' || item === 'drop' || item === 'sensitivity' || item === 'repeated' || item === 'describe' || item === 'observed' || item === 'firstorder' || item === 'linear' || item === 'centred' || item === 'centered' || item === 'predict' || item === 'effects' || item === 'group' || item === 'ref' || item === 'alpha' || item === 'converge' || item === 'sas' || item === 'optimum' || item === 'else' || (typeof item === 'string' && (/[_a-zA-Z][\w]*/.test(item)));
+    return item === 'data' || item === 'study' || item === 'test' || item === 'change' || item === 'percent' || item === 'method' || item === 'type' || item === 'model' || item === 'analysis' || item === 'outcome' || item === 'factor' || item === 'covariate' || item === 'random' || item === 'fixed' || item === 'estimate' || item === 'compare' || item === 'select' || item === 'cov' || item === 'df' || item === 'let' || item === 'where' || item === 'exclude' || item === 'paired' || item === 'correlate' || item === 'add' || item === 'drop' || item === 'sensitivity' || item === 'repeated' || item === 'describe' || item === 'observed' || item === 'firstorder' || item === 'linear' || item === 'centred' || item === 'centered' || item === 'predict' || item === 'effects' || item === 'group' || item === 'ref' || item === 'alpha' || item === 'converge' || item === 'sas' || item === 'optimum' || item === 'else' || item === 'duckdb' || item === 'postgres' || item === 'env' || item === 'table' || (typeof item === 'string' && (/[_a-zA-Z][\w]*/.test(item)));
 }
 
 export interface NotExpr extends langium.AstNode {
@@ -1090,6 +1108,13 @@ export function isSubjectValue(item: unknown): item is SubjectValue {
     return reflection.isInstance(item, SubjectValue.$type);
 }
 
+/** a table: `adlb`, or `"trial.adlb"` with its schema */
+export type TableName = string;
+
+export function isTableName(item: unknown): item is TableName {
+    return (typeof item === 'string' && (/[_a-zA-Z][\w]*/.test(item) || /"(\\.|[^"\\])*"|'(\\.|[^'\\])*'/.test(item)));
+}
+
 /** `test visit, age, visit*age`: the Type 3 tests reported. */
 export interface TestStmt extends langium.AstNode {
     readonly $container: ModelBlock | SensitivityBlock;
@@ -1362,8 +1387,20 @@ export class StudyAstReflection extends langium.AbstractAstReflection {
         DataDecl: {
             name: DataDecl.$type,
             properties: {
+                engine: {
+                    name: DataDecl.engine
+                },
+                env: {
+                    name: DataDecl.env
+                },
+                file: {
+                    name: DataDecl.file
+                },
                 path: {
                     name: DataDecl.path
+                },
+                table: {
+                    name: DataDecl.table
                 }
             },
             superTypes: [Element.$type]

@@ -55,13 +55,6 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@4"
-            },
-            "arguments": []
-          },
-          {
-            "$type": "RuleCall",
-            "rule": {
               "$ref": "#/rules@5"
             },
             "arguments": []
@@ -76,28 +69,35 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@12"
+              "$ref": "#/rules@7"
             },
             "arguments": []
           },
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@41"
+              "$ref": "#/rules@13"
             },
             "arguments": []
           },
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@45"
+              "$ref": "#/rules@42"
             },
             "arguments": []
           },
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@52"
+              "$ref": "#/rules@46"
+            },
+            "arguments": []
+          },
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@53"
             },
             "arguments": []
           }
@@ -124,7 +124,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@68"
+                "$ref": "#/rules@69"
               },
               "arguments": []
             }
@@ -152,16 +152,115 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "value": "data"
           },
           {
-            "$type": "Assignment",
-            "feature": "path",
-            "operator": "=",
-            "terminal": {
-              "$type": "RuleCall",
-              "rule": {
-                "$ref": "#/rules@68"
+            "$type": "Alternatives",
+            "elements": [
+              {
+                "$type": "Assignment",
+                "feature": "path",
+                "operator": "=",
+                "terminal": {
+                  "$type": "RuleCall",
+                  "rule": {
+                    "$ref": "#/rules@69"
+                  },
+                  "arguments": []
+                }
               },
-              "arguments": []
-            }
+              {
+                "$type": "Group",
+                "elements": [
+                  {
+                    "$type": "Assignment",
+                    "feature": "engine",
+                    "operator": "=",
+                    "terminal": {
+                      "$type": "Keyword",
+                      "value": "duckdb"
+                    }
+                  },
+                  {
+                    "$type": "Assignment",
+                    "feature": "file",
+                    "operator": "=",
+                    "terminal": {
+                      "$type": "RuleCall",
+                      "rule": {
+                        "$ref": "#/rules@69"
+                      },
+                      "arguments": []
+                    }
+                  },
+                  {
+                    "$type": "Group",
+                    "elements": [
+                      {
+                        "$type": "Keyword",
+                        "value": "table"
+                      },
+                      {
+                        "$type": "Assignment",
+                        "feature": "table",
+                        "operator": "=",
+                        "terminal": {
+                          "$type": "RuleCall",
+                          "rule": {
+                            "$ref": "#/rules@4"
+                          },
+                          "arguments": []
+                        }
+                      }
+                    ],
+                    "cardinality": "?"
+                  }
+                ]
+              },
+              {
+                "$type": "Group",
+                "elements": [
+                  {
+                    "$type": "Assignment",
+                    "feature": "engine",
+                    "operator": "=",
+                    "terminal": {
+                      "$type": "Keyword",
+                      "value": "postgres"
+                    }
+                  },
+                  {
+                    "$type": "Keyword",
+                    "value": "env"
+                  },
+                  {
+                    "$type": "Assignment",
+                    "feature": "env",
+                    "operator": "=",
+                    "terminal": {
+                      "$type": "RuleCall",
+                      "rule": {
+                        "$ref": "#/rules@67"
+                      },
+                      "arguments": []
+                    }
+                  },
+                  {
+                    "$type": "Keyword",
+                    "value": "table"
+                  },
+                  {
+                    "$type": "Assignment",
+                    "feature": "table",
+                    "operator": "=",
+                    "terminal": {
+                      "$type": "RuleCall",
+                      "rule": {
+                        "$ref": "#/rules@4"
+                      },
+                      "arguments": []
+                    }
+                  }
+                ]
+              }
+            ]
           },
           {
             "$type": "Keyword",
@@ -173,7 +272,35 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
       "entry": false,
       "fragment": false,
       "parameters": [],
-      "$comment": "/** \`data \\"file.csv\\"\`: the long-format data file (CSV or TSV), relative to this spec's folder. */"
+      "$comment": "/**\\n * \`data \\"file.csv\\"\`: the long-format data file (CSV or TSV), relative to this spec's folder.\\n * Or the data where they live, fitted from the sufficient statistics the engine computes there\\n * (docs/language.md, \\"Data in a database\\"): \`data duckdb \\"study.duckdb\\" table adlb\`, a Parquet or CSV\\n * file read in place by DuckDB (\`data duckdb \\"visits.parquet\\"\`), or \`data postgres env STUDY_PG table adlb\`\\n * (the connection string is in the environment variable, never in the spec).\\n */"
+    },
+    {
+      "$type": "ParserRule",
+      "name": "TableName",
+      "dataType": "string",
+      "definition": {
+        "$type": "Alternatives",
+        "elements": [
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@67"
+            },
+            "arguments": []
+          },
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@69"
+            },
+            "arguments": []
+          }
+        ]
+      },
+      "entry": false,
+      "fragment": false,
+      "parameters": [],
+      "$comment": "/** a table: \`adlb\`, or \`\\"trial.adlb\\"\` with its schema */"
     },
     {
       "$type": "ParserRule",
@@ -192,7 +319,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@61"
+                "$ref": "#/rules@62"
               },
               "arguments": []
             }
@@ -226,7 +353,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@66"
+                "$ref": "#/rules@67"
               },
               "arguments": []
             }
@@ -266,7 +393,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@61"
+                        "$ref": "#/rules@62"
                       },
                       "arguments": []
                     }
@@ -282,7 +409,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@61"
+                        "$ref": "#/rules@62"
                       },
                       "arguments": []
                     }
@@ -294,7 +421,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@64"
+                        "$ref": "#/rules@65"
                       },
                       "arguments": []
                     }
@@ -311,7 +438,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@61"
+                        "$ref": "#/rules@62"
                       },
                       "arguments": []
                     }
@@ -345,7 +472,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@64"
+                        "$ref": "#/rules@65"
                       },
                       "arguments": []
                     }
@@ -397,7 +524,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@7"
+                "$ref": "#/rules@8"
               },
               "arguments": []
             }
@@ -417,65 +544,6 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
     {
       "$type": "ParserRule",
       "name": "OrExpr",
-      "inferredType": {
-        "$type": "InferredType",
-        "name": "RowExpr"
-      },
-      "definition": {
-        "$type": "Group",
-        "elements": [
-          {
-            "$type": "RuleCall",
-            "rule": {
-              "$ref": "#/rules@8"
-            },
-            "arguments": []
-          },
-          {
-            "$type": "Group",
-            "elements": [
-              {
-                "$type": "Action",
-                "inferredType": {
-                  "$type": "InferredType",
-                  "name": "BinaryExpr"
-                },
-                "feature": "left",
-                "operator": "="
-              },
-              {
-                "$type": "Assignment",
-                "feature": "op",
-                "operator": "=",
-                "terminal": {
-                  "$type": "Keyword",
-                  "value": "or"
-                }
-              },
-              {
-                "$type": "Assignment",
-                "feature": "right",
-                "operator": "=",
-                "terminal": {
-                  "$type": "RuleCall",
-                  "rule": {
-                    "$ref": "#/rules@8"
-                  },
-                  "arguments": []
-                }
-              }
-            ],
-            "cardinality": "*"
-          }
-        ]
-      },
-      "entry": false,
-      "fragment": false,
-      "parameters": []
-    },
-    {
-      "$type": "ParserRule",
-      "name": "AndExpr",
       "inferredType": {
         "$type": "InferredType",
         "name": "RowExpr"
@@ -508,7 +576,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "operator": "=",
                 "terminal": {
                   "$type": "Keyword",
-                  "value": "and"
+                  "value": "or"
                 }
               },
               {
@@ -519,6 +587,65 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                   "$type": "RuleCall",
                   "rule": {
                     "$ref": "#/rules@9"
+                  },
+                  "arguments": []
+                }
+              }
+            ],
+            "cardinality": "*"
+          }
+        ]
+      },
+      "entry": false,
+      "fragment": false,
+      "parameters": []
+    },
+    {
+      "$type": "ParserRule",
+      "name": "AndExpr",
+      "inferredType": {
+        "$type": "InferredType",
+        "name": "RowExpr"
+      },
+      "definition": {
+        "$type": "Group",
+        "elements": [
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@10"
+            },
+            "arguments": []
+          },
+          {
+            "$type": "Group",
+            "elements": [
+              {
+                "$type": "Action",
+                "inferredType": {
+                  "$type": "InferredType",
+                  "name": "BinaryExpr"
+                },
+                "feature": "left",
+                "operator": "="
+              },
+              {
+                "$type": "Assignment",
+                "feature": "op",
+                "operator": "=",
+                "terminal": {
+                  "$type": "Keyword",
+                  "value": "and"
+                }
+              },
+              {
+                "$type": "Assignment",
+                "feature": "right",
+                "operator": "=",
+                "terminal": {
+                  "$type": "RuleCall",
+                  "rule": {
+                    "$ref": "#/rules@10"
                   },
                   "arguments": []
                 }
@@ -563,7 +690,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@9"
+                    "$ref": "#/rules@10"
                   },
                   "arguments": []
                 }
@@ -573,7 +700,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@10"
+              "$ref": "#/rules@11"
             },
             "arguments": []
           }
@@ -603,7 +730,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
               {
                 "$type": "RuleCall",
                 "rule": {
-                  "$ref": "#/rules@7"
+                  "$ref": "#/rules@8"
                 },
                 "arguments": []
               },
@@ -616,7 +743,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@11"
+              "$ref": "#/rules@12"
             },
             "arguments": []
           }
@@ -639,7 +766,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@61"
+                "$ref": "#/rules@62"
               },
               "arguments": []
             }
@@ -691,7 +818,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@64"
+                        "$ref": "#/rules@65"
                       },
                       "arguments": []
                     }
@@ -716,7 +843,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@64"
+                        "$ref": "#/rules@65"
                       },
                       "arguments": []
                     }
@@ -735,7 +862,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                         "terminal": {
                           "$type": "RuleCall",
                           "rule": {
-                            "$ref": "#/rules@64"
+                            "$ref": "#/rules@65"
                           },
                           "arguments": []
                         }
@@ -802,7 +929,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@66"
+                "$ref": "#/rules@67"
               },
               "arguments": []
             }
@@ -818,7 +945,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@13"
+                "$ref": "#/rules@14"
               },
               "arguments": []
             },
@@ -844,13 +971,6 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@15"
-            },
-            "arguments": []
-          },
-          {
-            "$type": "RuleCall",
-            "rule": {
               "$ref": "#/rules@16"
             },
             "arguments": []
@@ -872,21 +992,21 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@21"
+              "$ref": "#/rules@19"
             },
             "arguments": []
           },
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@23"
+              "$ref": "#/rules@22"
             },
             "arguments": []
           },
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@28"
+              "$ref": "#/rules@24"
             },
             "arguments": []
           },
@@ -900,7 +1020,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@33"
+              "$ref": "#/rules@30"
             },
             "arguments": []
           },
@@ -949,14 +1069,21 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@14"
+              "$ref": "#/rules@40"
             },
             "arguments": []
           },
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@6"
+              "$ref": "#/rules@15"
+            },
+            "arguments": []
+          },
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@7"
             },
             "arguments": []
           }
@@ -1018,7 +1145,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@61"
+                "$ref": "#/rules@62"
               },
               "arguments": []
             }
@@ -1052,7 +1179,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@61"
+                "$ref": "#/rules@62"
               },
               "arguments": []
             }
@@ -1067,7 +1194,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@64"
+                    "$ref": "#/rules@65"
                   },
                   "arguments": []
                 }
@@ -1094,7 +1221,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                         "terminal": {
                           "$type": "RuleCall",
                           "rule": {
-                            "$ref": "#/rules@64"
+                            "$ref": "#/rules@65"
                           },
                           "arguments": []
                         }
@@ -1115,7 +1242,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                         "terminal": {
                           "$type": "RuleCall",
                           "rule": {
-                            "$ref": "#/rules@64"
+                            "$ref": "#/rules@65"
                           },
                           "arguments": []
                         }
@@ -1157,7 +1284,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@61"
+                "$ref": "#/rules@62"
               },
               "arguments": []
             }
@@ -1176,7 +1303,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@61"
+                    "$ref": "#/rules@62"
                   },
                   "arguments": []
                 }
@@ -1213,7 +1340,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@19"
+                "$ref": "#/rules@20"
               },
               "arguments": []
             }
@@ -1232,7 +1359,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@19"
+                    "$ref": "#/rules@20"
                   },
                   "arguments": []
                 }
@@ -1269,7 +1396,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@62"
+                "$ref": "#/rules@63"
               },
               "arguments": []
             }
@@ -1288,7 +1415,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@20"
+                    "$ref": "#/rules@21"
                   },
                   "arguments": []
                 }
@@ -1332,7 +1459,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@67"
+                    "$ref": "#/rules@68"
                   },
                   "arguments": []
                 }
@@ -1346,7 +1473,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@68"
+                "$ref": "#/rules@69"
               },
               "arguments": []
             }
@@ -1358,7 +1485,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@66"
+                "$ref": "#/rules@67"
               },
               "arguments": []
             }
@@ -1392,7 +1519,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@22"
+                        "$ref": "#/rules@23"
                       },
                       "arguments": []
                     }
@@ -1411,7 +1538,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                         "terminal": {
                           "$type": "RuleCall",
                           "rule": {
-                            "$ref": "#/rules@22"
+                            "$ref": "#/rules@23"
                           },
                           "arguments": []
                         }
@@ -1476,7 +1603,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@61"
+                "$ref": "#/rules@62"
               },
               "arguments": []
             }
@@ -1509,7 +1636,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@61"
+                    "$ref": "#/rules@62"
                   },
                   "arguments": []
                 }
@@ -1555,7 +1682,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@24"
+                        "$ref": "#/rules@25"
                       },
                       "arguments": []
                     }
@@ -1574,7 +1701,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                         "terminal": {
                           "$type": "RuleCall",
                           "rule": {
-                            "$ref": "#/rules@24"
+                            "$ref": "#/rules@25"
                           },
                           "arguments": []
                         }
@@ -1596,7 +1723,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                         "terminal": {
                           "$type": "RuleCall",
                           "rule": {
-                            "$ref": "#/rules@61"
+                            "$ref": "#/rules@62"
                           },
                           "arguments": []
                         }
@@ -1615,7 +1742,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                             "terminal": {
                               "$type": "RuleCall",
                               "rule": {
-                                "$ref": "#/rules@61"
+                                "$ref": "#/rules@62"
                               },
                               "arguments": []
                             }
@@ -1635,7 +1762,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                                 "terminal": {
                                   "$type": "RuleCall",
                                   "rule": {
-                                    "$ref": "#/rules@61"
+                                    "$ref": "#/rules@62"
                                   },
                                   "arguments": []
                                 }
@@ -1667,7 +1794,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                         "terminal": {
                           "$type": "RuleCall",
                           "rule": {
-                            "$ref": "#/rules@31"
+                            "$ref": "#/rules@32"
                           },
                           "arguments": []
                         }
@@ -1726,7 +1853,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@25"
+                    "$ref": "#/rules@26"
                   },
                   "arguments": []
                 }
@@ -1756,7 +1883,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@26"
+                "$ref": "#/rules@27"
               },
               "arguments": []
             }
@@ -1784,7 +1911,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@26"
+                    "$ref": "#/rules@27"
                   },
                   "arguments": []
                 }
@@ -1813,7 +1940,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
         "terminal": {
           "$type": "RuleCall",
           "rule": {
-            "$ref": "#/rules@63"
+            "$ref": "#/rules@64"
           },
           "arguments": []
         }
@@ -1835,7 +1962,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@61"
+                "$ref": "#/rules@62"
               },
               "arguments": []
             }
@@ -1863,7 +1990,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@61"
+                    "$ref": "#/rules@62"
                   },
                   "arguments": []
                 }
@@ -1895,7 +2022,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@31"
+                "$ref": "#/rules@32"
               },
               "arguments": []
             }
@@ -1914,7 +2041,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@31"
+                    "$ref": "#/rules@32"
                   },
                   "arguments": []
                 }
@@ -1936,7 +2063,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@61"
+                    "$ref": "#/rules@62"
                   },
                   "arguments": []
                 }
@@ -1977,7 +2104,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@31"
+                "$ref": "#/rules@32"
               },
               "arguments": []
             }
@@ -1996,7 +2123,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@31"
+                    "$ref": "#/rules@32"
                   },
                   "arguments": []
                 }
@@ -2021,7 +2148,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@30"
+                        "$ref": "#/rules@31"
                       },
                       "arguments": []
                     }
@@ -2040,7 +2167,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                         "terminal": {
                           "$type": "RuleCall",
                           "rule": {
-                            "$ref": "#/rules@61"
+                            "$ref": "#/rules@62"
                           },
                           "arguments": []
                         }
@@ -2064,7 +2191,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@61"
+                        "$ref": "#/rules@62"
                       },
                       "arguments": []
                     }
@@ -2083,7 +2210,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                         "terminal": {
                           "$type": "RuleCall",
                           "rule": {
-                            "$ref": "#/rules@30"
+                            "$ref": "#/rules@31"
                           },
                           "arguments": []
                         }
@@ -2146,7 +2273,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@66"
+                "$ref": "#/rules@67"
               },
               "arguments": []
             }
@@ -2168,7 +2295,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@67"
+                        "$ref": "#/rules@68"
                       },
                       "arguments": []
                     }
@@ -2193,7 +2320,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@66"
+                        "$ref": "#/rules@67"
                       },
                       "arguments": []
                     }
@@ -2216,7 +2343,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                         "terminal": {
                           "$type": "RuleCall",
                           "rule": {
-                            "$ref": "#/rules@32"
+                            "$ref": "#/rules@33"
                           },
                           "arguments": []
                         }
@@ -2236,7 +2363,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                             "terminal": {
                               "$type": "RuleCall",
                               "rule": {
-                                "$ref": "#/rules@32"
+                                "$ref": "#/rules@33"
                               },
                               "arguments": []
                             }
@@ -2267,7 +2394,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@32"
+                        "$ref": "#/rules@33"
                       },
                       "arguments": []
                     }
@@ -2287,7 +2414,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                         "terminal": {
                           "$type": "RuleCall",
                           "rule": {
-                            "$ref": "#/rules@32"
+                            "$ref": "#/rules@33"
                           },
                           "arguments": []
                         }
@@ -2325,7 +2452,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
         "terminal": {
           "$type": "RuleCall",
           "rule": {
-            "$ref": "#/rules@62"
+            "$ref": "#/rules@63"
           },
           "arguments": []
         }
@@ -2466,7 +2593,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@64"
+                "$ref": "#/rules@65"
               },
               "arguments": []
             }
@@ -2540,7 +2667,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@27"
+                "$ref": "#/rules@28"
               },
               "arguments": []
             }
@@ -2559,7 +2686,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@27"
+                    "$ref": "#/rules@28"
                   },
                   "arguments": []
                 }
@@ -2604,7 +2731,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@61"
+                "$ref": "#/rules@62"
               },
               "arguments": []
             }
@@ -2624,7 +2751,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@61"
+                "$ref": "#/rules@62"
               },
               "arguments": []
             }
@@ -2636,7 +2763,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@68"
+                "$ref": "#/rules@69"
               },
               "arguments": []
             },
@@ -2671,7 +2798,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@27"
+                "$ref": "#/rules@28"
               },
               "arguments": []
             }
@@ -2694,7 +2821,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@61"
+                    "$ref": "#/rules@62"
                   },
                   "arguments": []
                 }
@@ -2726,7 +2853,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@40"
+                    "$ref": "#/rules@41"
                   },
                   "arguments": []
                 }
@@ -2745,7 +2872,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                     "terminal": {
                       "$type": "RuleCall",
                       "rule": {
-                        "$ref": "#/rules@40"
+                        "$ref": "#/rules@41"
                       },
                       "arguments": []
                     }
@@ -2813,7 +2940,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@61"
+                "$ref": "#/rules@62"
               },
               "arguments": []
             }
@@ -2825,7 +2952,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@64"
+                "$ref": "#/rules@65"
               },
               "arguments": []
             }
@@ -2857,7 +2984,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@66"
+                    "$ref": "#/rules@67"
                   },
                   "arguments": []
                 }
@@ -2876,12 +3003,12 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "CrossReference",
               "type": {
-                "$ref": "#/rules@12"
+                "$ref": "#/rules@13"
               },
               "terminal": {
                 "$type": "RuleCall",
                 "rule": {
-                  "$ref": "#/rules@66"
+                  "$ref": "#/rules@67"
                 },
                 "arguments": []
               },
@@ -2900,7 +3027,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@42"
+                "$ref": "#/rules@43"
               },
               "arguments": []
             },
@@ -2926,14 +3053,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@6"
-            },
-            "arguments": []
-          },
-          {
-            "$type": "RuleCall",
-            "rule": {
-              "$ref": "#/rules@43"
+              "$ref": "#/rules@7"
             },
             "arguments": []
           },
@@ -2947,7 +3067,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@15"
+              "$ref": "#/rules@45"
             },
             "arguments": []
           },
@@ -2961,21 +3081,21 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@21"
+              "$ref": "#/rules@17"
             },
             "arguments": []
           },
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@23"
+              "$ref": "#/rules@22"
             },
             "arguments": []
           },
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@28"
+              "$ref": "#/rules@24"
             },
             "arguments": []
           },
@@ -2989,7 +3109,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@33"
+              "$ref": "#/rules@30"
             },
             "arguments": []
           },
@@ -3034,6 +3154,13 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
               "$ref": "#/rules@39"
             },
             "arguments": []
+          },
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@40"
+            },
+            "arguments": []
           }
         ]
       },
@@ -3061,13 +3188,6 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@17"
-                  },
-                  "arguments": []
-                },
-                {
-                  "$type": "RuleCall",
-                  "rule": {
                     "$ref": "#/rules@18"
                   },
                   "arguments": []
@@ -3075,14 +3195,14 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@23"
+                    "$ref": "#/rules@19"
                   },
                   "arguments": []
                 },
                 {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@38"
+                    "$ref": "#/rules@24"
                   },
                   "arguments": []
                 },
@@ -3090,6 +3210,13 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                   "$type": "RuleCall",
                   "rule": {
                     "$ref": "#/rules@39"
+                  },
+                  "arguments": []
+                },
+                {
+                  "$type": "RuleCall",
+                  "rule": {
+                    "$ref": "#/rules@40"
                   },
                   "arguments": []
                 }
@@ -3138,7 +3265,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@61"
+                "$ref": "#/rules@62"
               },
               "arguments": []
             }
@@ -3157,7 +3284,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@61"
+                    "$ref": "#/rules@62"
                   },
                   "arguments": []
                 }
@@ -3194,7 +3321,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@66"
+                "$ref": "#/rules@67"
               },
               "arguments": []
             }
@@ -3210,7 +3337,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@46"
+                "$ref": "#/rules@47"
               },
               "arguments": []
             },
@@ -3236,13 +3363,6 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@47"
-            },
-            "arguments": []
-          },
-          {
-            "$type": "RuleCall",
-            "rule": {
               "$ref": "#/rules@48"
             },
             "arguments": []
@@ -3250,7 +3370,14 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@6"
+              "$ref": "#/rules@49"
+            },
+            "arguments": []
+          },
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@7"
             },
             "arguments": []
           }
@@ -3277,7 +3404,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@50"
+                "$ref": "#/rules@51"
               },
               "arguments": []
             }
@@ -3296,7 +3423,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@51"
+                    "$ref": "#/rules@52"
                   },
                   "arguments": []
                 }
@@ -3308,7 +3435,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@50"
+                    "$ref": "#/rules@51"
                   },
                   "arguments": []
                 }
@@ -3322,7 +3449,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@68"
+                "$ref": "#/rules@69"
               },
               "arguments": []
             },
@@ -3357,7 +3484,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@49"
+                "$ref": "#/rules@50"
               },
               "arguments": []
             }
@@ -3373,7 +3500,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@49"
+                "$ref": "#/rules@50"
               },
               "arguments": []
             }
@@ -3385,7 +3512,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@68"
+                "$ref": "#/rules@69"
               },
               "arguments": []
             },
@@ -3416,7 +3543,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@50"
+                "$ref": "#/rules@51"
               },
               "arguments": []
             }
@@ -3435,7 +3562,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@50"
+                    "$ref": "#/rules@51"
                   },
                   "arguments": []
                 }
@@ -3462,7 +3589,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@61"
+                "$ref": "#/rules@62"
               },
               "arguments": []
             }
@@ -3481,7 +3608,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@51"
+                    "$ref": "#/rules@52"
                   },
                   "arguments": []
                 }
@@ -3508,7 +3635,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@61"
+                "$ref": "#/rules@62"
               },
               "arguments": []
             }
@@ -3520,7 +3647,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@64"
+                "$ref": "#/rules@65"
               },
               "arguments": []
             }
@@ -3548,7 +3675,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@66"
+                "$ref": "#/rules@67"
               },
               "arguments": []
             }
@@ -3564,7 +3691,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@53"
+                "$ref": "#/rules@54"
               },
               "arguments": []
             },
@@ -3590,13 +3717,6 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@54"
-            },
-            "arguments": []
-          },
-          {
-            "$type": "RuleCall",
-            "rule": {
               "$ref": "#/rules@55"
             },
             "arguments": []
@@ -3611,7 +3731,14 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@6"
+              "$ref": "#/rules@57"
+            },
+            "arguments": []
+          },
+          {
+            "$type": "RuleCall",
+            "rule": {
+              "$ref": "#/rules@7"
             },
             "arguments": []
           }
@@ -3634,7 +3761,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@58"
+                "$ref": "#/rules@59"
               },
               "arguments": []
             }
@@ -3653,7 +3780,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@57"
+                    "$ref": "#/rules@58"
                   },
                   "arguments": []
                 }
@@ -3690,7 +3817,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@61"
+                "$ref": "#/rules@62"
               },
               "arguments": []
             }
@@ -3709,7 +3836,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@61"
+                    "$ref": "#/rules@62"
                   },
                   "arguments": []
                 }
@@ -3746,7 +3873,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@61"
+                "$ref": "#/rules@62"
               },
               "arguments": []
             }
@@ -3765,7 +3892,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@61"
+                    "$ref": "#/rules@62"
                   },
                   "arguments": []
                 }
@@ -3798,7 +3925,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@61"
+                "$ref": "#/rules@62"
               },
               "arguments": []
             }
@@ -3817,7 +3944,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@51"
+                    "$ref": "#/rules@52"
                   },
                   "arguments": []
                 }
@@ -3848,7 +3975,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@59"
+                "$ref": "#/rules@60"
               },
               "arguments": []
             }
@@ -3867,7 +3994,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@51"
+                    "$ref": "#/rules@52"
                   },
                   "arguments": []
                 }
@@ -3895,7 +4022,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
         "terminal": {
           "$type": "RuleCall",
           "rule": {
-            "$ref": "#/rules@60"
+            "$ref": "#/rules@61"
           },
           "arguments": []
         }
@@ -3914,7 +4041,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@66"
+              "$ref": "#/rules@67"
             },
             "arguments": []
           },
@@ -4081,6 +4208,22 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "Keyword",
             "value": "else"
+          },
+          {
+            "$type": "Keyword",
+            "value": "duckdb"
+          },
+          {
+            "$type": "Keyword",
+            "value": "postgres"
+          },
+          {
+            "$type": "Keyword",
+            "value": "env"
+          },
+          {
+            "$type": "Keyword",
+            "value": "table"
           }
         ]
       },
@@ -4098,7 +4241,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
         "terminal": {
           "$type": "RuleCall",
           "rule": {
-            "$ref": "#/rules@62"
+            "$ref": "#/rules@63"
           },
           "arguments": []
         }
@@ -4118,7 +4261,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@63"
+              "$ref": "#/rules@64"
             },
             "arguments": []
           },
@@ -4143,7 +4286,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "RuleCall",
             "rule": {
-              "$ref": "#/rules@66"
+              "$ref": "#/rules@67"
             },
             "arguments": []
           },
@@ -4318,6 +4461,22 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
           {
             "$type": "Keyword",
             "value": "else"
+          },
+          {
+            "$type": "Keyword",
+            "value": "duckdb"
+          },
+          {
+            "$type": "Keyword",
+            "value": "postgres"
+          },
+          {
+            "$type": "Keyword",
+            "value": "env"
+          },
+          {
+            "$type": "Keyword",
+            "value": "table"
           }
         ]
       },
@@ -4351,7 +4510,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
                 "terminal": {
                   "$type": "RuleCall",
                   "rule": {
-                    "$ref": "#/rules@67"
+                    "$ref": "#/rules@68"
                   },
                   "arguments": []
                 }
@@ -4365,7 +4524,7 @@ export const StudyGrammar = (): Grammar => loadedStudyGrammar ?? (loadedStudyGra
             "terminal": {
               "$type": "RuleCall",
               "rule": {
-                "$ref": "#/rules@68"
+                "$ref": "#/rules@69"
               },
               "arguments": []
             }

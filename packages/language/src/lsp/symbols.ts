@@ -32,7 +32,7 @@ export class StudyDocumentSymbolProvider implements DocumentSymbolProvider {
     for (const el of (root as StudyFile).elements) {
       let s: DocumentSymbol | undefined;
       if (isStudyTitle(el)) s = symbol(el, unquote(el.title ?? ''), SymbolKind.File, 'study', 'title');
-      else if (isDataDecl(el)) s = symbol(el, unquote(el.path ?? ''), SymbolKind.File, 'data', 'path');
+      else if (isDataDecl(el)) s = el.engine ? symbol(el, `${el.engine} ${el.file ? unquote(el.file) : `env ${el.env}`}${el.table ? ` table ${el.table}` : ''}`, SymbolKind.File, 'data', el.file ? 'file' : 'table') : symbol(el, unquote(el.path ?? ''), SymbolKind.File, 'data', 'path');
       else if (isSubjectDecl(el)) s = symbol(el, el.column?.column ?? '', SymbolKind.Key, 'subject', 'column');
       else if (isLetDecl(el)) s = symbol(el, el.name, SymbolKind.Variable, nodeText(el).replace(/^let\s+\S+\s*=\s*/, ''), 'name');
       else if (isFilterStmt(el)) s = symbol(el, nodeText(el), SymbolKind.Event, el.mode);

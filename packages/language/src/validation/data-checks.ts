@@ -20,9 +20,19 @@ import { AstUtils, URI, type AstNode, type ValidationAcceptor, type ValidationSe
 import type { DiagnosticRelatedInformation } from 'vscode-languageserver';
 import {
   applyFilters,
-  deriveColumns,
-  modelVariables,
+  deriveTable,
+  filterIndex,
+  groupsOf,
   levelText,
+  levelTextAt,
+  missingAt,
+  modelVariables,
+  rowsOfTable,
+  tableOf,
+  takeRows,
+  valueAt,
+  type DataTable,
+  type TableColumn,
   subjectValues,
   type CellDefect,
   type Dataset,
@@ -214,14 +224,16 @@ function statementOf(node: AstNode): AstNode | undefined {
 interface Prepared {
   /** data columns and the `let` variables that can be computed */
   available: Set<string>;
-  /** every row with the derived columns, before any filter */
-  derived: Row[];
-  /** the data file's line of a row (a map built on first use: most specs never need it) */
-  lineOf(row: Row): number | undefined;
+  /** every row with the derived columns, before any filter, in columns (engine table.ts): no row objects */
+  table: DataTable;
+  /** the data file's line of row i of `table` */
+  lineOf(i: number): number | undefined;
   /** the cells the reader could not take as numbers, as `line|column`: they are reported as such, not as missing */
   defectCells: Set<string>;
-  /** after the study's filters; undefined when a filter names something unknown */
-  afterStudy?: Row[];
+  /** after the study's filters, as row indices of `table`; undefined when a filter names something unknown */
+  afterStudyIndex?: number[];
+  /** the same rows as objects, made when first read (the analyses' and `describe` checks read rows) */
+  readonly afterStudy?: Row[];
   subject?: string;
 }
 
@@ -281,21 +293,25 @@ function prepare(ctx: DataCheckContext): Prepared | undefined {
   }
   const subjectName = info.subject?.column?.column;
   const subject = typeof subjectName === 'string' && columns.has(subjectName) ? subjectName : undefined;
-  // without derived variables the rows are the data's own (the checks never change a row): no copy of every row
-  const derived = derivedSpecs.length > 0 ? deriveColumns(data.rows, derivedSpecs, subject).rows : data.rows;
-  let lines: Map<Row, number> | undefined;
-  const lineOf = (row: Row): number | undefined => {
-    if (!lines) {
-      const built = new Map<Row, number>();
-      if (data.rowLines) derived.forEach((r, i) => built.set(r, data.rowLines![i]));
-      lines = built;
-    }
-    return lines.get(row);
-  };
+  // without derived variables the columns are the data's own (the checks never change a row)
+  const table = derivedSpecs.length > 0 ? deriveTable(tableOf(data), derivedSpecs, subject).table : tableOf(data);
+  const lineOf = (i: number): number | undefined => data.rowLines?.[i];
   const studyFilters = filtersOf(info.filters, available);
   const defectCells = new Set<string>();
   for (const c of data.columns) for (const d of c.defects ?? []) defectCells.add(`${d.line}|${c.name}`);
-  const prepared: Prepared = { available, derived, lineOf, defectCells, subject, ...(studyFilters ? { afterStudy: applyFilters(derived, studyFilters) } : {}) };
+  const afterStudyIndex = studyFilters ? filterIndex(table, studyFilters) : undefined;
+  let afterStudyRows: Row[] | undefined;
+  const prepared: Prepared = { available, table, lineOf, defectCells, subject };
+  if (afterStudyIndex) {
+    prepared.afterStudyIndex = afterStudyIndex;
+    Object.defineProperty(prepared, 'afterStudy', {
+      enumerable: true,
+      get(): Row[] {
+        // the data's own rows when nothing is derived or filtered out
+        return (afterStudyRows ??= derivedSpecs.length === 0 && afterStudyIndex.length === table.length ? data.rows : rowsOfTable(takeRows(table, afterStudyIndex)));
+      },
+    });
+  }
   preparedCache.set(data, { key, prepared });
   return prepared;
 }
@@ -316,32 +332,44 @@ export function checkBaselines(ctx: DataCheckContext): void {
     const by = ctx.col(l.by);
     if (!y || !by || y.kind !== 'numeric') continue;
     const level = literalValue(l.baseline);
-    const bySubject = new Map<string, Row[]>();
-    for (const r of data.rows) {
-      const id = levelText(r[subjectName]);
-      if (id === '') continue;
-      let list = bySubject.get(id);
-      if (!list) bySubject.set(id, (list = []));
-      list.push(r);
+    // per subject (in columns: engine table.ts), its rows at the baseline level: how many, and the first
+    const table = tableOf(data);
+    const { group, keys } = groupsOf(table.columns.get(subjectName), table.length);
+    const byColumn = table.columns.get(by.name);
+    const count = new Int32Array(keys.length);
+    const first = new Int32Array(keys.length).fill(-1);
+    const seen = new Uint8Array(keys.length);
+    const order: number[] = [];
+    for (let i = 0; i < table.length; i++) {
+      const g = group[i]!;
+      if (keys[g] === '') continue;
+      if (!seen[g]) {
+        seen[g] = 1;
+        order.push(g);
+      }
+      if (!sameLevel(valueAt(byColumn, i), level)) continue;
+      if (count[g]++ === 0) first[g] = i;
     }
+    const subjects = order.length;
+    const yColumn = table.columns.get(y.name);
     const noRow: string[] = [];
     const several: string[] = [];
     const missing: string[] = [];
     const zero: string[] = [];
     const negative: { id: string; value: number }[] = [];
-    for (const [id, rows] of bySubject) {
-      const at = rows.filter((r) => sameLevel(r[by.name], level));
-      if (at.length === 0) noRow.push(id);
-      else if (at.length > 1) several.push(id);
+    for (const g of order) {
+      const id = keys[g]!;
+      if (count[g] === 0) noRow.push(id);
+      else if (count[g]! > 1) several.push(id);
       else {
-        const v = at[0][y.name];
+        const v = valueAt(yColumn, first[g]!);
         if (v === null || v === undefined) missing.push(id);
         else if (typeof v === 'number' && l.percent && v === 0) zero.push(id);
         else if (typeof v === 'number' && l.percent && v < 0) negative.push({ id, value: v });
       }
     }
     // a baseline level that no subject has is unknown-level's
-    if (noRow.length === bySubject.size) continue;
+    if (noRow.length === subjects) continue;
     const at = `${by.name} ${levelText(level)}`;
     const where = { property: 'name' };
     if (zero.length) {
@@ -387,7 +415,7 @@ function wordFor(m: EffectiveModel, v: string): ColumnRef | undefined {
 
 function modelFindings(ctx: DataCheckContext, m: EffectiveModel, p: Prepared): Finding[] {
   const data = ctx.data!;
-  if (!p.afterStudy || !m.outcome?.outcome?.column) return [];
+  if (!p.afterStudyIndex || !m.outcome?.outcome?.column) return [];
   const modelFilters = filtersOf(m.filters, p.available);
   if (!modelFilters) return [];
   // only a model whose every word names a known variable (a statement that does not parse has none)
@@ -406,9 +434,13 @@ function modelFindings(ctx: DataCheckContext, m: EffectiveModel, p: Prepared): F
   const rep = spec.repeated?.effect;
   if ([...needed].some((v) => !p.available.has(v))) return [];
 
-  const filtered = applyFilters(p.afterStudy, planned.filters);
-  const neededList = [...needed];
-  const used = filtered.filter((r) => neededList.every((v) => r[v] !== null && r[v] !== undefined));
+  // in columns: row indices of p.table, no row objects (a million-row file stays a few arrays)
+  const table = p.table;
+  const column = (v: string) => table.columns.get(v);
+  const filtered = planned.filters.length > 0 ? filterIndex(table, planned.filters, p.afterStudyIndex) : p.afterStudyIndex;
+  const neededColumns = [...needed].map(column);
+  const present = (c: TableColumn | undefined, i: number) => c !== undefined && !missingAt(c, i);
+  const used = filtered.filter((i) => neededColumns.every((c) => present(c, i)));
   const out: Finding[] = [];
   const block = m.sensitivity ?? m.model;
   const blockWhere: Where = block.name ? { property: 'name' } : { keyword: m.sensitivity ? 'sensitivity' : 'model' };
@@ -429,8 +461,9 @@ function modelFindings(ctx: DataCheckContext, m: EffectiveModel, p: Prepared): F
     for (const v of termVars) {
       const word = wordFor(m, v);
       if (!word) continue;
-      const first = used[0][v];
-      if (!used.every((r) => (typeof first === 'number' ? r[v] === first : levelText(r[v]) === levelText(first)))) continue;
+      const c = column(v);
+      const first = valueAt(c, used[0]) as Value;
+      if (!used.every((i) => (typeof first === 'number' ? valueAt(c, i) === first : levelTextAt(c, i) === levelText(first)))) continue;
       const why = classes.has(v) ? 'a factor with one level is aliased with the intercept' : 'it is aliased with the intercept';
       out.push({
         severity: 'warning',
@@ -448,17 +481,18 @@ function modelFindings(ctx: DataCheckContext, m: EffectiveModel, p: Prepared): F
   for (const v of explanatory) {
     const word = wordFor(m, v);
     if (!word) continue;
-    const lost = filtered.filter(
-      (r) => r[response] !== null && r[response] !== undefined && (r[v] === null || r[v] === undefined) && !(p.defectCells.size > 0 && p.defectCells.has(`${p.lineOf(r)}|${v}`)),
-    );
+    const responseColumn = column(response);
+    const c = column(v);
+    const lost = filtered.filter((i) => present(responseColumn, i) && !present(c, i) && !(p.defectCells.size > 0 && p.defectCells.has(`${p.lineOf(i)}|${v}`)));
     if (lost.length === 0) continue;
     const rowsText = `${plural(lost.length, 'row')}`;
     let message: string;
     if (p.subject) {
-      const ids = [...new Set(lost.map((r) => levelText(r[p.subject!])).filter((s) => s !== ''))];
+      const subjectColumn = column(p.subject);
+      const ids = [...new Set(lost.map((i) => levelTextAt(subjectColumn, i)).filter((s) => s !== ''))];
       message = `${v} is missing for ${plural(ids.length, 'subject')} (${idList(ids)}): their ${rowsText} with ${response} ${lost.length === 1 ? 'is' : 'are'} not used`;
     } else {
-      const lines = lost.map((r) => p.lineOf(r)).filter((l): l is number => l !== undefined);
+      const lines = lost.map((i) => p.lineOf(i)).filter((l): l is number => l !== undefined);
       message = `${v} is missing on ${rowsText} with ${response}${lines.length ? ` (line${lines.length > 1 ? 's' : ''} ${lineList(lines)} of ${ctx.dataName})` : ''}: ${lost.length === 1 ? 'it is' : 'they are'} not used`;
     }
     out.push({ severity: 'warning', message, node: word, where: { property: 'column' }, code: Codes.missingCovariate });
@@ -469,22 +503,23 @@ function modelFindings(ctx: DataCheckContext, m: EffectiveModel, p: Prepared): F
     const col = data.columns.find((c) => c.name === rep);
     const inData = (l: string) => !col || col.distinct.some((d) => (col.kind === 'numeric' ? Number(d) === Number(l) : d === l));
     // one pass over the rows: the levels present, with an outcome, and in the fit (each value's text computed once)
-    const texts = new Map<Value | undefined, string>();
-    const textOf = (v: Value | undefined) => {
-      let t = texts.get(v);
-      if (t === undefined) texts.set(v, (t = levelText(v as Value)));
-      return t;
-    };
-    const present = new Set<string>();
-    const withOutcome = new Set<string>();
-    for (const r of filtered) {
-      const t = textOf(r[rep]);
-      if (t !== '') present.add(t);
-      if (r[response] !== null && r[response] !== undefined) withOutcome.add(t);
+    const { group, keys } = groupsOf(column(rep), table.length);
+    const responseColumn = column(response);
+    const seenLevels = new Uint8Array(keys.length);
+    const withOutcomeLevels = new Uint8Array(keys.length);
+    const levelsPresent: string[] = [];
+    for (const i of filtered) {
+      const g = group[i]!;
+      if (!seenLevels[g]) {
+        seenLevels[g] = 1;
+        if (keys[g] !== '') levelsPresent.push(keys[g]!);
+      }
+      if (present(responseColumn, i)) withOutcomeLevels[g] = 1;
     }
+    const withOutcome = new Set(keys.filter((_, g) => withOutcomeLevels[g]));
     const inFitLevels = new Set<string>();
-    for (const r of used) inFitLevels.add(textOf(r[rep]));
-    const levels = planned.repeatedLevels ? planned.repeatedLevels.map((l) => levelText(l)) : [...present];
+    for (const i of used) inFitLevels.add(keys[group[i]!]!);
+    const levels = planned.repeatedLevels ? planned.repeatedLevels.map((l) => levelText(l)) : levelsPresent;
     for (const level of levels) {
       if (!inData(level)) continue;
       const hasOutcome = withOutcome.has(level);
@@ -539,13 +574,13 @@ function describeValue(v: EngineSubjectValue): string {
 /** Per-subject values that no subject has, and too few subjects for the test, on the words at fault. */
 export function checkAnalysisData(ctx: DataCheckContext): void {
   const p = prepare(ctx);
-  if (!p?.afterStudy || !p.subject) return;
+  if (!p?.afterStudyIndex || !p.subject) return;
   const subject = p.subject;
   const info = studyInfo(ctx.root);
   for (const a of info.analyses) {
     const filters = filtersOf(a.statements.filter(isFilterStmt), p.available);
     if (!filters) continue;
-    const rows = applyFilters(p.afterStudy, filters);
+    const rows = applyFilters(p.afterStudy!, filters);
     for (const s of a.statements) {
       if (isPairedStmt(s)) checkPaired(ctx, s, rows, subject, p);
       else if (isCorrelateStmt(s)) checkCorrelate(ctx, s, rows, subject, p);
@@ -639,8 +674,8 @@ function checkCorrelate(ctx: DataCheckContext, s: CorrelateStmt, rows: Row[], su
  */
 export function blockRows(ctx: DataCheckContext, filters: FilterStmt[]): { rows: Row[]; available: Set<string>; subject?: string } | undefined {
   const p = prepare(ctx);
-  if (!p?.afterStudy) return undefined;
+  if (!p?.afterStudyIndex) return undefined;
   const own = filtersOf(filters, p.available);
   if (!own) return undefined;
-  return { rows: own.length > 0 ? applyFilters(p.afterStudy, own) : p.afterStudy, available: p.available, ...(p.subject ? { subject: p.subject } : {}) };
+  return { rows: own.length > 0 ? applyFilters(p.afterStudy!, own) : p.afterStudy!, available: p.available, ...(p.subject ? { subject: p.subject } : {}) };
 }

@@ -13,7 +13,7 @@ import { isStudyFile, type StudyFile } from '../generated/ast.js';
 import { clearDataCache, loadSpecData, type DataLoad } from '../data-cache.js';
 import { studyInfo, unquote } from '../semantics.js';
 import { configureDataAccess, type DataAccessOptions } from './data-access.js';
-import type { ColumnInfo } from '@study/engine';
+import { rowCount, type ColumnInfo } from '@study/engine';
 
 export interface DataCheckRequest {
   kind: 'data-check';
@@ -130,7 +130,7 @@ export async function runDataCheckJob(request: DataCheckRequest): Promise<DataCh
     return {
       ...base,
       diagnostics,
-      ...(load?.ok ? { columns: load.data.columns.map(columnSummary), rows: load.data.rows.length } : {}),
+      ...(load?.ok ? { columns: load.data.columns.map(columnSummary), rows: rowCount(load.data) } : {}),
       ...(load ? { dataPath: load.path } : {}),
       readMs,
       checkMs: performance.now() - t0 - readMs,

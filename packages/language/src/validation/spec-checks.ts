@@ -12,7 +12,7 @@
  */
 import { AstUtils, GrammarUtils, type AstNode, type ValidationSeverity } from 'langium';
 import type { Range } from 'vscode-languageserver';
-import { applyFilters, deriveColumns, modelVariables, type Dataset, type Row } from '@study/engine';
+import { applyFilters, deriveColumns, deriveTable, filterIndex, missingAt, modelVariables, tableOf, valueAt, type DataTable, type Dataset, type Row } from '@study/engine';
 import { isAnalysisBlock, isDescribeBlock, isModelBlock, isRepeatedStmt, isSensitivityBlock, type StudyFile } from '../generated/ast.js';
 import { effectTerm, literalText, literalValue, studyInfo, termText, type EffectiveModel, type StudyInfo } from '../semantics.js';
 import { derivedSpec, plannedModel, rowFilter } from '../plan-builder.js';
@@ -154,8 +154,43 @@ function studyRows(data: Dataset, info: StudyInfo): Row[] {
   return rows;
 }
 
-/** The numeric values of `variable` over the rows the model uses (modelRowsAsFitted); undefined when those rows are not known. */
+/** `studyRows` in columns (engine table.ts): the derived table, and the rows the study's filters keep (undefined: all). */
+const studyTableCache = new WeakMap<Dataset, { key: string; table: DataTable; index: number[] | undefined }>();
+
+function studyTable(data: Dataset, info: StudyInfo): { table: DataTable; index: number[] | undefined } {
+  const key = [info.subject, ...info.lets, ...info.filters].map((n) => (n?.$cstNode?.text ?? '').replace(/\s+/g, ' ')).join('\n');
+  const hit = studyTableCache.get(data);
+  if (hit && hit.key === key) return hit;
+  const subject = info.subject?.column?.column;
+  const table = info.lets.length > 0 ? deriveTable(tableOf(data), info.lets.map(derivedSpec), subject).table : tableOf(data);
+  const index = info.filters.length > 0 ? filterIndex(table, info.filters.map(rowFilter)) : undefined;
+  studyTableCache.set(data, { key, table, index });
+  return { table, index };
+}
+
+/**
+ * The numeric values of `variable` over the rows the model uses (the rows of modelRowsAsFitted, read
+ * in columns: no row objects); undefined when those rows are not known.
+ */
 export function modelValues(root: StudyFile, data: Dataset, m: EffectiveModel, variable: string): number[] | undefined {
-  const rows = modelRowsAsFitted(root, data, m);
-  return rows?.map((r) => r[variable]).filter((v): v is number => typeof v === 'number');
+  try {
+    const info = studyInfo(root);
+    const subject = info.subject?.column?.column;
+    const { table, index } = studyTable(data, info);
+    const planned = plannedModel(m, subject, data);
+    const rows = planned.filters.length > 0 || !index ? filterIndex(table, planned.filters, index) : index;
+    const vars = modelVariables(planned.spec);
+    if (rows.length > 0 && vars.some((v) => !table.columns.has(v) || valueAt(table.columns.get(v), rows[0]!) === undefined)) return undefined;
+    const columns = vars.map((v) => table.columns.get(v)!);
+    const c = table.columns.get(variable);
+    const out: number[] = [];
+    for (const i of rows) {
+      if (!columns.every((col) => !missingAt(col, i))) continue;
+      const x = valueAt(c, i);
+      if (typeof x === 'number') out.push(x);
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
 }
