@@ -163,13 +163,13 @@ describe('files that are not regular files, or too large: refused before reading
     truncateSync(big, MAX_DATA_FILE_BYTES + 1); // sparse: no disk space used
     const before = dataReadCount();
     const { d } = await dataDiagnostic('big.csv', dir);
-    expect(d.message).toBe(`data file ${big} is 2 GiB (${MAX_DATA_FILE_BYTES + 1} bytes), over the limit of 2 GiB for a data file: it is not read`);
+    expect(d.message).toBe(`data file ${big} is 2 GiB (${MAX_DATA_FILE_BYTES + 1} bytes), over the limit of 2 GiB for a data file: it is not read (\`data duckdb "big.csv"\` fits an R-side model from it in DuckDB, without reading it into Study)`);
     expect(dataReadCount()).toBe(before);
     // the limit is the policy's: a small limit refuses the example's data the same way
     configureDataAccess({ maxBytes: 1000 });
     const small = await dataDiagnostic('ketamine.csv', dir);
     const bytes = statSync(path.join(dir, 'ketamine.csv')).size;
-    expect(small.d.message).toBe(`data file ${path.join(dir, 'ketamine.csv')} is ${Number((bytes / 1024).toFixed(1))} KiB (${bytes} bytes), over the limit of 1000 bytes for a data file: it is not read`);
+    expect(small.d.message).toBe(`data file ${path.join(dir, 'ketamine.csv')} is ${Number((bytes / 1024).toFixed(1))} KiB (${bytes} bytes), over the limit of 1000 bytes for a data file: it is not read (\`data duckdb "ketamine.csv"\` fits an R-side model from it in DuckDB, without reading it into Study)`);
   });
 });
 

@@ -148,7 +148,7 @@ export function checkDataAccess(absPath: string, specFolder: string): DataAccess
       ok: false,
       path: file,
       reason: 'too-large',
-      error: `data file ${file} is ${size(s.size)} (${s.size} bytes), over the limit of ${size(policy.maxBytes)} for a data file: it is not read`,
+      error: `data file ${file} is ${size(s.size)} (${s.size} bytes), over the limit of ${size(policy.maxBytes)} for a data file: it is not read (\`data duckdb "${path.basename(file)}"\` fits an R-side model from it in DuckDB, without reading it into Study)`,
     };
   }
   return { ok: true, path: file, realPath: real, size: s.size };
