@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node.js';
-import { simulate } from './simulate.js';
+import { simulate, simulatedSpec } from './simulate.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -39,19 +39,7 @@ const dir = mkdtempSync(join(tmpdir(), 'study-bench-lsp-'));
 const csv = join(dir, `sim-${subjects}.csv`);
 simulate(subjects, csv);
 const specFile = join(dir, 'sim.study');
-const text = `study "simulated ${subjects} subjects"
-data "sim-${subjects}.csv"
-subject subject
-
-model un {
-    outcome y
-    repeated visit
-    covariate age
-    random subject
-    cov UN
-    test visit, age, visit*age
-}
-`;
+const text = simulatedSpec(subjects, { extra: ['test visit, age, visit*age'] });
 writeFileSync(specFile, text);
 const uri = pathToFileURL(specFile).toString();
 const at = (needle, line = text.split('\n').findIndex((l) => l.includes(needle))) => ({ line, character: text.split('\n')[line].indexOf(needle) + 1 });

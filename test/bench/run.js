@@ -21,7 +21,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { simulate } from './simulate.js';
+import { simulate, simulatedSpec } from './simulate.js';
 import { simulateMulticentre } from './simulate-multicentre.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -151,17 +151,7 @@ for (const n of sizes) {
   const csv = join(dir, `sim-${n}.csv`);
   simulate(n, csv);
   const spec = join(dir, `sim-${n}.study`);
-  writeFileSync(spec, `study "simulated ${n} subjects"
-data "sim-${n}.csv"
-subject subject
-model un {
-    outcome y
-    repeated visit
-    covariate age
-    random subject
-    cov UN
-}
-`);
+  writeFileSync(spec, simulatedSpec(n));
   row(`simulated ${n} x 6, UN (fit)`, studyFit(spec), n <= rMax ? rScript('gls.R', csv) : { error: `skipped (N > BENCH_R_MAX = ${rMax})` });
 }
 
@@ -210,18 +200,9 @@ model multicentre {
 for (const n of (process.env.BENCH_DB_SUBJECTS ?? '1000000').split(',').filter((x) => Number(x) > 0).map(Number)) {
   const csv = join(dir, `sim-${n}.csv`);
   if (!existsSync(csv)) simulate(n, csv);
-  const model = `subject subject
-model un {
-    outcome y
-    repeated visit
-    covariate age
-    random subject
-    cov UN
-}
-`;
   const specOf = (name, data) => {
     const file = join(dir, `${name}-${n}.study`);
-    writeFileSync(file, `study "simulated ${n} subjects (${name})"\n${data}\n${model}`);
+    writeFileSync(file, simulatedSpec(n, { title: `simulated ${n} subjects (${name})`, data }));
     return file;
   };
   const inProcess = studyFit(specOf('csv', `data "sim-${n}.csv"`));

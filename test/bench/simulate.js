@@ -54,3 +54,23 @@ export function simulate(n, file, seed = 20261127) {
   }
   writeFileSync(file, lines.join('\n') + '\n');
 }
+
+/**
+ * The spec the benchmark fits to simulate()'s data: UN over the 6 visits, age as covariate, REML.
+ * `data` is its data statement (a CSV beside it by default, or e.g. `data duckdb "sim.parquet"`);
+ * `extra` lines go into the model (e.g. a `test` statement).
+ */
+export function simulatedSpec(n, { title = `simulated ${n} subjects`, data = `data "sim-${n}.csv"`, extra = [] } = {}) {
+  return `study "${title}"
+${data}
+subject subject
+
+model un {
+    outcome y
+    repeated visit
+    covariate age
+    random subject
+    cov UN
+${extra.map((l) => `    ${l}\n`).join('')}}
+`;
+}

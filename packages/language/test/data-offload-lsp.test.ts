@@ -17,7 +17,7 @@ import { URI } from 'langium';
 import { parseStudyDocument } from '../src/check.js';
 import { ketamineWith, tempFolder } from './helpers.js';
 // @ts-expect-error: a plain JavaScript module of the benchmark (the seeded generator)
-import { simulate } from '../../../test/bench/simulate.js';
+import { simulate, simulatedSpec } from '../../../test/bench/simulate.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const SERVER = process.env.STUDY_TEST_SERVER ?? here('../dist/server/main.js');
@@ -26,19 +26,7 @@ const dir = tempFolder();
 // 20,000 subjects x 6 visits (2.4 MB): over the size from which the worker reads a file
 const SUBJECTS = 20000;
 (simulate as (n: number, file: string) => void)(SUBJECTS, path.join(dir, 'sim.csv'));
-const simSpec = `study "simulated"
-data "sim.csv"
-subject subject
-
-model un {
-    outcome y
-    repeated visit
-    covariate age
-    random subject
-    cov UN
-    test visit, age, visit*age
-}
-`;
+const simSpec = (simulatedSpec as (n: number, o: object) => string)(SUBJECTS, { title: 'simulated', data: 'data "sim.csv"', extra: ['test visit, age, visit*age'] });
 const simFile = path.join(dir, 'sim.study');
 writeFileSync(simFile, simSpec);
 // the ketamine spec with data errors, checked in the worker too when the server is told to offload every file
