@@ -518,6 +518,40 @@ function firstCommaNumber(body: RawRecord[]): string | undefined {
 /** 10^k for the exact fast path of number parsing: an integer below 2^53 over 10^k (k <= 22) is correctly rounded. */
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 
+/**
+ * A plain number from text[p] up to end: a sign, digits and at most one decimal mark, read as the
+ * characters are scanned; up to 15 digits it is what Number() gives (m exact, one division by a power
+ * of ten). Sets out.plainValue (NaN when it is no plain number: no digits, or over 15) and returns
+ * where the number's characters stop (end, or the first other character). One reader for the field
+ * scan and for `range` (the field's text already delimited).
+ */
+function plainNumber(text: string, p: number, end: number, mark: number, out: { plainValue: number }): number {
+  let negative = false;
+  const c0 = p < end ? text.charCodeAt(p) : -1;
+  if (c0 === 45) {
+    negative = true;
+    p++;
+  } else if (c0 === 43) p++;
+  let m = 0;
+  let digits = 0;
+  let fraction = 0;
+  let point = false;
+  for (; p < end; p++) {
+    const ch = text.charCodeAt(p);
+    if (ch >= 48 && ch <= 57) {
+      m = m * 10 + (ch - 48);
+      digits++;
+      if (point) fraction++;
+    } else if (ch === mark && !point) point = true;
+    else break;
+  }
+  if (digits > 0 && digits <= 15) {
+    const u = fraction === 0 ? m : m / POW10[fraction]!;
+    out.plainValue = negative ? -u : u;
+  } else out.plainValue = NaN;
+  return p;
+}
+
 /** Whether text[s, e) is the string t. */
 function sameText(text: string, s: number, e: number, t: string): boolean {
   if (e - s !== t.length) return false;
@@ -546,6 +580,8 @@ class ColumnReader {
   private readonly byValue = new Map<number, string | string[]>();
   private readonly smallSeen: (string | string[] | undefined)[] = [];
   private readonly mark: number;
+  /** the number plainNumber read last (NaN: none) */
+  plainValue = NaN;
 
   constructor(
     private readonly text: string,
@@ -569,32 +605,12 @@ class ColumnReader {
     if (c0 < 33 || c0 > 126 || cl < 33 || cl > 126) return this.string(i, text.slice(s, e).trim());
     const len = e - s;
     if ((len === 1 && c0 === 46) || (len === 2 && c0 === 78 && cl === 65)) return this.miss(i);
-    let p = s;
-    let negative = false;
-    if (c0 === 45) {
-      negative = true;
-      p++;
-    } else if (c0 === 43) p++;
-    let m = 0;
-    let digits = 0;
-    let fraction = 0;
-    let point = false;
-    const mark = this.mark;
-    for (; p < e; p++) {
-      const ch = text.charCodeAt(p);
-      if (ch >= 48 && ch <= 57) {
-        m = m * 10 + (ch - 48);
-        digits++;
-        if (point) fraction++;
-      } else if (ch === mark && !point) point = true;
-      else break;
-    }
-    if (p === e && digits > 0 && digits <= 15) {
-      const v = fraction === 0 ? m : m / POW10[fraction]!;
-      this.numbers[i] = negative ? -v : v;
+    if (plainNumber(text, s, e, this.mark, this) === e && !Number.isNaN(this.plainValue)) {
+      const v = this.plainValue;
+      this.numbers[i] = v;
       this.numberCells++;
       this.nonMissing++;
-      if (!this.distinctFull) this.noteDistinct(negative ? -v : v, s, e, undefined);
+      if (!this.distinctFull) this.noteDistinct(v, s, e, undefined);
       return;
     }
     // the text of the cell before (long data repeat a subject's id row after row), else one seen
@@ -683,31 +699,11 @@ class ColumnReader {
     let c = -1;
     while (p < n && ((c = text.charCodeAt(p)) === SPACE || (c === 9 && d !== 9))) p++;
     const s = p;
-    let negative = false;
-    if (c === 45) {
-      negative = true;
-      p++;
-    } else if (c === 43) p++;
-    let m = 0;
-    let digits = 0;
-    let fraction = 0;
-    let point = false;
-    const mark = this.mark;
-    for (; p < n; p++) {
-      c = text.charCodeAt(p);
-      if (c >= 48 && c <= 57) {
-        m = m * 10 + (c - 48);
-        digits++;
-        if (point) fraction++;
-      } else if (c === mark && !point) point = true;
-      else break;
-    }
-    const e = p;
+    const e = (p = plainNumber(text, p, n, this.mark, this));
     while (p < n && ((c = text.charCodeAt(p)) === SPACE || (c === 9 && d !== 9))) p++;
     if (p >= n || c === d || c === NL || c === CR) {
-      if (digits > 0 && digits <= 15) {
-        const u = fraction === 0 ? m : m / POW10[fraction]!;
-        const v = negative ? -u : u;
+      if (!Number.isNaN(this.plainValue)) {
+        const v = this.plainValue;
         this.numbers[i] = v;
         this.numberCells++;
         this.nonMissing++;
