@@ -13,6 +13,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import type { Value } from './model-spec.js';
 import { dataFormatOf, readFormat } from './formats/index.js';
 import { rowsOfTable, tableFromRows, type DataTable, type TableColumn } from './table.js';
@@ -97,6 +98,8 @@ export interface Dataset {
   encoding?: TextEncoding;
   /** encoding and format notes, in file order */
   notes?: DataNote[];
+  /** SHA-256 (hex) of the file's bytes as read, when read from a file */
+  sha256?: string;
 }
 
 export class DataError extends Error {
@@ -1170,7 +1173,10 @@ export function readDataFile(path: string): Dataset {
     const code = (e as NodeJS.ErrnoException).code;
     throw new DataError(code === 'ENOENT' ? `data file not found: ${path}` : `cannot read data file ${path}: ${(e as Error).message}`);
   }
-  return parseDataBytes(bytes, path);
+  const data = parseDataBytes(bytes, path);
+  // the digest of the bytes read (a provenance manifest records the data as analysed, not a re-read)
+  data.sha256 = createHash('sha256').update(bytes).digest('hex');
+  return data;
 }
 
 /** Modification time and size: enough for a cache to know when to re-read a file. */

@@ -104,7 +104,7 @@ export interface Design {
   /** one entry per column of Z */
   zColumns?: RandomColumn[];
   /** indices of the original data rows that were used, for residuals and reporting */
-  sourceRows: number[];
+  sourceRows: Int32Array;
   observationsRead: number;
   /**
    * Subjects as SAS's Dimensions table counts them: every level of the subject variable among the

@@ -179,9 +179,10 @@ export function buildDesign(input: Record<string, Value>[] | DataTable, spec: Mo
     const allowed = keys.map((k) => allowedRepeated.has(k));
     for (let i = 0; i < N; i++) if (keep[i] && !allowed[group[i]!]) keep[i] = 0;
   }
-  const sourceRows: number[] = [];
-  for (let i = 0; i < N; i++) if (keep[i]) sourceRows.push(i);
-  const n = sourceRows.length;
+  let n = 0;
+  for (let i = 0; i < N; i++) n += keep[i]!;
+  const sourceRows = new Int32Array(n);
+  for (let i = 0, k = 0; i < N; i++) if (keep[i]) sourceRows[k++] = i;
   if (n === 0) throw new DesignError('no complete observations: every row misses a variable of the model');
   let subjectsRead: number | undefined;
   if (blockSubject) {
@@ -263,6 +264,7 @@ export function buildDesign(input: Record<string, Value>[] | DataTable, spec: Mo
     // (ones and the single column of a term without class variables are shared: read only)
     let value: Float64Array;
     if (covariates.length === 0) value = ones ??= new Float64Array(n).fill(1);
+    else if (covariates.length === 1 && term.length === vars.length) value = numeric(covariates[0]!);
     else {
       value = new Float64Array(n);
       const cols = covariates.map(numeric);
@@ -277,15 +279,19 @@ export function buildDesign(input: Record<string, Value>[] | DataTable, spec: Mo
     // each row's level combination as one mixed-radix code (first variable slowest, each in SAS order)
     const varCodes = classVars.map(classCodes);
     const radix = classVars.map((v) => (classLevels.get(v) as string[]).length);
-    const combo = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let c = 0;
-      for (let k = 0; k < classVars.length; k++) c = c * radix[k]! + varCodes[k]![i]!;
-      combo[i] = c;
+    const combinations = radix.reduce((a, b) => a * b, 1);
+    let combo: Int32Array | Float64Array;
+    if (classVars.length === 1) combo = varCodes[0]!;
+    else {
+      combo = combinations < 2 ** 31 ? new Int32Array(n) : new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        let c = 0;
+        for (let k = 0; k < classVars.length; k++) c = c * radix[k]! + varCodes[k]![i]!;
+        combo[i] = c;
+      }
     }
     // the combinations that occur, in code order (= SAS's order of the levels)
     let present: number[];
-    const combinations = radix.reduce((a, b) => a * b, 1);
     if (combinations <= 1 << 20) {
       // few enough to index: a table from combination to column
       const index = new Int32Array(combinations).fill(-1);
@@ -328,12 +334,11 @@ export function buildDesign(input: Record<string, Value>[] | DataTable, spec: Mo
     }
   });
   const P = columns.length;
-  const X = new DesignMatrix(n, P);
-  const xData = X.data;
-  for (const { start, term } of expanded) {
-    const { column, value } = term;
-    for (let i = 0, o = start; i < n; i++, o += P) xData[o + column[i]!] = value[i]!;
-  }
+  const X = new DesignMatrix(
+    n,
+    P,
+    expanded.map(({ start, term }) => ({ start, width: term.levels.length, column: term.column, value: term.value })),
+  );
   const aliased = findAliasedColumns(expanded, n, P);
   aliased.forEach((a, j) => (columns[j]!.aliased = a));
   const rankX = aliased.filter((a) => !a).length;
@@ -557,8 +562,10 @@ function buildSubjects(
   repeatedLevels: string[] | undefined,
   g: { zColumns?: Int32Array; termsPerRow: number; gSubject?: { group: Int32Array; keys: string[] } },
 ): SubjectBlock[] {
+  // Without G-side columns each block is one R-subject: the R-subjects' numbers (first-seen order) are the blocks'
+  const linked = Boolean(g.zColumns && g.termsPerRow > 0);
   // union-find over rows
-  const parent = new Int32Array(n);
+  const parent = new Int32Array(linked ? n : 0);
   for (let i = 0; i < n; i++) parent[i] = i;
   const find = (i: number): number => {
     while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
@@ -571,14 +578,16 @@ function buildSubjects(
   };
   // each row's R-subject (index in first-seen order); rows of one R-subject share a block
   const R = rSubjects.keys.length;
-  const firstRowOf = new Int32Array(R).fill(-1);
   const rowR = rSubjects.group;
-  for (let i = 0; i < n; i++) {
-    const r = rowR[i]!;
-    if (firstRowOf[r]! < 0) firstRowOf[r] = i;
-    else union(firstRowOf[r]!, i);
+  if (linked) {
+    const firstRowOf = new Int32Array(R).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const r = rowR[i]!;
+      if (firstRowOf[r]! < 0) firstRowOf[r] = i;
+      else union(firstRowOf[r]!, i);
+    }
   }
-  if (g.zColumns && g.termsPerRow > 0) {
+  if (linked && g.zColumns) {
     const firstOfColumn = new Map<number, number>();
     for (let i = 0; i < n; i++) {
       for (let t = 0; t < g.termsPerRow; t++) {
@@ -593,7 +602,7 @@ function buildSubjects(
   // one pass: each row's block (component), its R-subject's index within the block, and its position
   const levelIndex = repeatedLevels ? new Map(repeatedLevels.map((l, i) => [l, i])) : undefined;
   const positionOfGroup = repeated && levelIndex ? repeated.keys.map((k) => levelIndex.get(k) as number) : undefined;
-  const blockOfRoot = new Int32Array(n).fill(-1);
+  const blockOfRoot = new Int32Array(linked ? n : 0).fill(-1);
   const blocks: SubjectBlock[] = [];
   const groupsIn: number[] = []; // R-subjects per block
   const localGroup = new Int32Array(R).fill(-1); // per R-subject: its index within its block
@@ -602,17 +611,27 @@ function buildSubjects(
   const dimension = repeatedLevels?.length ?? 0;
   const seen = dimension > 0 ? new Uint8Array(R * dimension) : undefined; // (R-subject, level) pairs taken
   // each row's block first, so that each block's arrays are made at their size (a million subjects)
-  const blockOfRow = new Int32Array(n);
-  const sizes: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const root = find(i);
-    let b = blockOfRoot[root]!;
-    if (b < 0) {
-      b = blockOfRoot[root] = sizes.length;
-      sizes.push(0);
+  let blockOfRow: Int32Array;
+  let sizes: Int32Array;
+  if (linked) {
+    blockOfRow = new Int32Array(n);
+    const counts: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const root = find(i);
+      let b = blockOfRoot[root]!;
+      if (b < 0) {
+        b = blockOfRoot[root] = counts.length;
+        counts.push(0);
+      }
+      blockOfRow[i] = b;
+      counts[b]!++;
     }
-    blockOfRow[i] = b;
-    sizes[b]!++;
+    sizes = Int32Array.from(counts);
+  } else {
+    // groups are numbered in first-seen order, as the blocks are (a group with no used row has none)
+    blockOfRow = rowR;
+    sizes = new Int32Array(R);
+    for (let i = 0; i < n; i++) sizes[rowR[i]!]!++;
   }
   const filled = new Int32Array(sizes.length);
   for (let i = 0; i < n; i++) {

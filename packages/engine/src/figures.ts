@@ -300,8 +300,7 @@ export function residualsFigure(m: FittedModel): ResidualsFigure {
   const points: ResidualsFigure['points'] = [];
   const zGamma = randomEffectsFitted(design, fit);
   for (let i = 0; i < design.n; i++) {
-    let predicted = zGamma[i]!;
-    for (let j = 0; j < design.columns.length; j++) predicted += design.X.get(i, j) * fit.beta[j]!;
+    const predicted = zGamma[i]! + design.X.rowDot(i, fit.beta);
     const subject = rowSubject(m, i);
     points.push({ predicted, residual: design.y[i]! - predicted, ...(subject !== undefined ? { subject } : {}) });
   }

@@ -205,14 +205,15 @@ export function rowPasses(table: DataTable, i: number, filters: RowFilter[]): bo
 }
 
 /** The rows of a table (all, or those in `within`, in that order) that pass every filter, as row indices. */
-export function filterIndex(table: DataTable, filters: RowFilter[], within?: ArrayLike<number>): number[] {
-  const out: number[] = [];
+export function filterIndex(table: DataTable, filters: RowFilter[], within?: ArrayLike<number>): Int32Array {
   const m = within ? within.length : table.length;
-  for (let k = 0; k < m; k++) {
-    const i = within ? within[k]! : k;
-    if (filters.length === 0 || rowPasses(table, i, filters)) out.push(i);
+  const out = new Int32Array(m);
+  let k = 0;
+  for (let r = 0; r < m; r++) {
+    const i = within ? within[r]! : r;
+    if (filters.length === 0 || rowPasses(table, i, filters)) out[k++] = i;
   }
-  return out;
+  return k === m ? out : out.slice(0, k);
 }
 
 /** applyFilters on columns: the rows kept, as a new table (the same table when there are no filters). */

@@ -148,7 +148,7 @@ describe('prepare and design on columns', () => {
     const fromTable = buildDesign(tableOf(data), spec);
     const fromHandRows = buildDesign(rowsOfTable(tableFromRows(data.rows)), spec);
     for (const d of [fromTable, fromHandRows]) {
-      expect(Array.from(d.X.data)).toEqual(Array.from(fromRows.X.data));
+      expect(d.X.getColumns().map((c) => Array.from(c))).toEqual(fromRows.X.getColumns().map((c) => Array.from(c)));
       expect(Array.from(d.y)).toEqual(Array.from(fromRows.y));
       expect(d.subjects).toEqual(fromRows.subjects);
       expect(d.columns).toEqual(fromRows.columns);

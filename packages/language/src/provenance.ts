@@ -83,10 +83,11 @@ export function studyVersion(): string {
   return studyPackage()?.version ?? 'unknown';
 }
 
-export function buildProvenance(specFile: string, specText: string, data: { file: string; path: string; rows: number }[], options: ProvenanceOptions = {}): Provenance {
+/** `sha256` of a data entry: the digest of the bytes the run read (readDataFile's); else the file is read for it */
+export function buildProvenance(specFile: string, specText: string, data: { file: string; path: string; rows: number; sha256?: string }[], options: ProvenanceOptions = {}): Provenance {
   return {
     spec: { file: path.resolve(specFile), sha256: sha256(specText) },
-    data: data.map((d) => ({ file: d.file, path: d.path, sha256: fileSha256(d.path) ?? 'unreadable', rows: d.rows })),
+    data: data.map((d) => ({ file: d.file, path: d.path, sha256: d.sha256 ?? fileSha256(d.path) ?? 'unreadable', rows: d.rows })),
     study: { version: options.version ?? studyVersion(), commit: options.commit ?? studyCommit() },
     node: process.version,
     platform: `${process.platform} ${process.arch}`,

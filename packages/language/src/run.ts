@@ -113,7 +113,7 @@ export async function runStudyText(text: string, file: string, options: RunOptio
         : (({ title, dataPath: written, ...rest }) => ({
             ...(title !== undefined ? { title } : {}),
             dataPath: written,
-            provenance: buildProvenance(file, text, [{ file: plan.dataPath, path: dataPath, rows: rowCount(load.data) }], options.provenance || {}),
+            provenance: buildProvenance(file, text, [{ file: plan.dataPath, path: dataPath, rows: rowCount(load.data), ...(load.data.sha256 ? { sha256: load.data.sha256 } : {}) }], options.provenance || {}),
             ...rest,
           }))(run.report);
     return { diagnostics, report, failures: run.failures, plan, dataPath };

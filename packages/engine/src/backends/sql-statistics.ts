@@ -605,7 +605,7 @@ export async function modelDesign(conn: SqlConnection, relation: string, plan: S
     subjects: [],
     repeatedLevels,
     randomTerms: [],
-    sourceRows: [],
+    sourceRows: new Int32Array(0),
     observationsRead,
     subjectsRead,
     ...(p.group ? { group: p.group, groupLevels } : {}),

@@ -15,7 +15,7 @@ import { invertInformation } from './information.js';
 import { ProfiledLikelihood, type LikelihoodEvaluation } from './likelihood.js';
 import { commonScaleIndex, directObjective, profiledCoordinates, profiledObjective, type ObjectiveValue } from './objective.js';
 import { newtonRaphson, type OptimizerOptions } from './optimizer.js';
-import { blockLayouts, buildPatterns, fullRankX, PatternData } from './patterns.js';
+import { blockLayouts, buildPatterns, fullRankRows, PatternData, SparseRows } from './patterns.js';
 import { spanningVInverseZ } from './spanning.js';
 
 export interface FitResult {
@@ -167,9 +167,9 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
   }
   const model = new CovarianceModel(design, spec, residualChoice);
   const sums = design.statistics;
-  const { X, columns: keptColumns } = sums
-    ? { X: new Float64Array(0), columns: design.columns.flatMap((c, j) => (c.aliased ? [] : [j])) }
-    : fullRankX(design);
+  const { rows: X, columns: keptColumns } = sums
+    ? { rows: SparseRows.NONE, columns: design.columns.flatMap((c, j) => (c.aliased ? [] : [j])) }
+    : fullRankRows(design);
   const p = keptColumns.length;
   checkIdentifiable(design, spec, model, p);
   // a backend's statistics come per pattern: the layouts are the patterns' (no subject is in this process)
@@ -399,7 +399,7 @@ interface StandardisedResponse {
  * normal equations and refined once (so that an offset of 1e8 leaves residuals exact to ~1e-8).
  * Throws when nothing is left to model: a constant outcome, or as many fixed effects as observations.
  */
-export function standardiseResponse(y: Float64Array, X: Float64Array, p: number, n: number, response: string): StandardisedResponse {
+export function standardiseResponse(y: Float64Array, X: SparseRows, p: number, n: number, response: string): StandardisedResponse {
   // y over its largest magnitude first, so that squares of y ~1e200 do not overflow on the way
   let ymax = 0;
   for (let i = 0; i < n; i++) ymax = Math.max(ymax, Math.abs(y[i]));
@@ -409,27 +409,20 @@ export function standardiseResponse(y: Float64Array, X: Float64Array, p: number,
   const e = new Float64Array(n);
   if (ymax > 0) for (let i = 0; i < n; i++) e[i] = y[i] / ymax;
   if (p > 0) {
-    // X rows are mostly zeros (class dummies): work over each row's non-zero entries only
-    const nzStart = new Int32Array(n + 1);
-    for (let i = 0; i < n; i++) {
-      const o = i * p;
-      let c = 0;
-      for (let a = 0; a < p; a++) if (X[o + a] !== 0) c++;
-      nzStart[i + 1] = nzStart[i] + c;
-    }
-    const nzCol = new Int32Array(nzStart[n]);
-    for (let i = 0; i < n; i++) {
-      const o = i * p;
-      let k = nzStart[i];
-      for (let a = 0; a < p; a++) if (X[o + a] !== 0) nzCol[k++] = a;
-    }
+    const T = X.width;
+    const cols = new Int32Array(T);
+    const vals = new Float64Array(T);
+    // three passes over the rows: X'X with X'e; e -= X delta with the next X'e; e -= X delta
     const XtX = new Float64Array(p * p);
+    let Xte = new Float64Array(p);
     for (let i = 0; i < n; i++) {
-      const o = i * p;
-      for (let s = nzStart[i]; s < nzStart[i + 1]; s++) {
-        const a = nzCol[s];
-        const xa = X[o + a];
-        for (let t = nzStart[i]; t < nzStart[i + 1]; t++) XtX[a * p + nzCol[t]] += xa * X[o + nzCol[t]];
+      const nz = X.entries(i, cols, vals, 0);
+      const ei = e[i];
+      for (let s = 0; s < nz; s++) {
+        const o = cols[s] * p;
+        const xa = vals[s];
+        for (let t = 0; t < nz; t++) XtX[o + cols[t]] += xa * vals[t];
+        Xte[cols[s]] += xa * ei;
       }
     }
     const d = Float64Array.from({ length: p }, (_, a) => 1 / Math.sqrt(XtX[a * p + a] || 1));
@@ -437,23 +430,20 @@ export function standardiseResponse(y: Float64Array, X: Float64Array, p: number,
     const L = cholesky(A, p);
     if (L) {
       for (let pass = 0; pass < 2; pass++) {
-        const Xte = new Float64Array(p);
-        for (let i = 0; i < n; i++) {
-          const o = i * p;
-          const ei = e[i];
-          for (let s = nzStart[i]; s < nzStart[i + 1]; s++) Xte[nzCol[s]] += X[o + nzCol[s]] * ei;
-        }
         for (let a = 0; a < p; a++) Xte[a] *= d[a];
         const delta = solveCholesky(L, p, Xte);
         for (let a = 0; a < p; a++) {
           delta[a] *= d[a];
           beta[a] += delta[a];
         }
+        const next = pass === 0;
+        Xte = new Float64Array(p);
         for (let i = 0; i < n; i++) {
-          const o = i * p;
+          const nz = X.entries(i, cols, vals, 0);
           let f = 0;
-          for (let s = nzStart[i]; s < nzStart[i + 1]; s++) f += X[o + nzCol[s]] * delta[nzCol[s]];
-          e[i] -= f;
+          for (let s = 0; s < nz; s++) f += vals[s] * delta[cols[s]];
+          const ei = (e[i] -= f);
+          if (next) for (let s = 0; s < nz; s++) Xte[cols[s]] += vals[s] * ei;
         }
       }
     }

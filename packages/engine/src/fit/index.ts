@@ -1,4 +1,4 @@
 export * from './fit-model.js';
 export * from './likelihood.js';
 export * from './optimizer.js';
-export { PatternData, blockLayouts, buildPatterns, fullRankX } from './patterns.js';
+export { PatternData, blockLayouts, buildPatterns, fullRankRows, SparseRows } from './patterns.js';

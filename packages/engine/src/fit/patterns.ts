@@ -11,6 +11,7 @@
 import type { Design } from '../design-types.js';
 import type { BlockLayout } from '../covariance/covariance-model.js';
 import { multiply } from './dense.js';
+import { DesignMatrix } from '../design-matrix.js';
 
 export class PatternData {
   readonly count: number;
@@ -41,7 +42,7 @@ export class PatternData {
     readonly p: number,
       /** the blocks (subjects, or single rows when R = sigma^2 I without random effects) of this pattern */
     readonly blocks: number[],
-    X: Float64Array,
+    X: SparseRows,
     y: Float64Array,
     rowsOf: (block: number) => number[],
   ) {
@@ -51,40 +52,48 @@ export class PatternData {
       const Sxx = new Float64Array(m * m * p * p);
       const Sxy = new Float64Array(m * m * p);
       const Syy = new Float64Array(m * m);
-      // X rows are mostly zeros (class dummies): each row's non-zero columns, listed once per subject
-      const nzIndex = new Int32Array(m * p);
-      const nzCount = new Int32Array(m);
+      // each row's entries (at most T), row a of the block at a * T
+      const T = X.width;
+      const cols = new Int32Array(m * T);
+      const vals = new Float64Array(m * T);
+      const count = new Int32Array(m);
+      // Pairs of positions a <= c only: the (c, a) entries of Sxx are the transposes of the (a, c) ones
+      // (the same products, summed in the same order), filled in at the end.
       for (const b of blocks) {
         const rows = rowsOf(b);
+        for (let a = 0; a < m; a++) count[a] = X.entries(rows[a], cols, vals, a * T);
         for (let a = 0; a < m; a++) {
-          const ra = rows[a] * p;
-          let c = 0;
-          for (let j = 0; j < p; j++) if (X[ra + j] !== 0) nzIndex[a * p + c++] = j;
-          nzCount[a] = c;
-        }
-        for (let a = 0; a < m; a++) {
-          const ra = rows[a] * p;
           const ya = y[rows[a]];
-          const na = nzCount[a];
-          for (let c = 0; c < m; c++) {
-            const rc = rows[c] * p;
+          const sa = a * T;
+          const ea = sa + count[a];
+          for (let c = a; c < m; c++) {
             const yc = y[rows[c]];
+            const sc = c * T;
+            const ec = sc + count[c];
             const ac = a * m + c;
             Syy[ac] += ya * yc;
             const oxy = ac * p;
             const oxx = ac * p * p;
-            const nc = nzCount[c];
-            for (let s = 0; s < na; s++) {
-              const j = nzIndex[a * p + s];
-              const xj = X[ra + j];
+            for (let s = sa; s < ea; s++) {
+              const j = cols[s];
+              const xj = vals[s];
               Sxy[oxy + j] += xj * yc;
               const o = oxx + j * p;
-              for (let t = 0; t < nc; t++) {
-                const k = nzIndex[c * p + t];
-                Sxx[o + k] += xj * X[rc + k];
-              }
+              for (let t = sc; t < ec; t++) Sxx[o + cols[t]] += xj * vals[t];
+            }
+            if (c !== a) {
+              const oyx = (c * m + a) * p;
+              for (let t = sc; t < ec; t++) Sxy[oyx + cols[t]] += vals[t] * ya;
             }
           }
+        }
+      }
+      for (let a = 0; a < m; a++) {
+        for (let c = a + 1; c < m; c++) {
+          Syy[c * m + a] = Syy[a * m + c];
+          const oac = (a * m + c) * p * p;
+          const oca = (c * m + a) * p * p;
+          for (let j = 0; j < p; j++) for (let k = 0; k < p; k++) Sxx[oca + k * p + j] = Sxx[oac + j * p + k];
         }
       }
       this.Sxx = Sxx;
@@ -93,10 +102,14 @@ export class PatternData {
     } else {
       this.Xs = new Float64Array(this.count * m * p);
       this.ys = new Float64Array(this.count * m);
+      const cols = new Int32Array(X.width);
+      const vals = new Float64Array(X.width);
       blocks.forEach((b, i) => {
         rowsOf(b).forEach((r, a) => {
           this.ys![i * m + a] = y[r];
-          for (let j = 0; j < p; j++) this.Xs![(i * m + a) * p + j] = X[r * p + j];
+          const o = (i * m + a) * p;
+          const nz = X.entries(r, cols, vals, 0);
+          for (let s = 0; s < nz; s++) this.Xs![o + cols[s]] = vals[s];
         });
       });
     }
@@ -108,7 +121,7 @@ export class PatternData {
    */
   static fromSums(layout: BlockLayout, count: number, p: number, Sxx: Float64Array, Sxy: Float64Array, Syy: Float64Array): PatternData {
     const m = layout.positions.length;
-    const out = new PatternData(layout, m, p, [], new Float64Array(0), new Float64Array(0), () => []);
+    const out = new PatternData(layout, m, p, [], SparseRows.NONE, new Float64Array(0), () => []);
     (out as { count: number }).count = count;
     out.Xs = null;
     out.ys = null;
@@ -266,19 +279,41 @@ export class PatternData {
   }
 }
 
-/** The non-aliased columns of X, row-major n x rank. */
-export function fullRankX(design: Design): { X: Float64Array; columns: number[] } {
-  const columns = design.columns.map((c, j) => (c.aliased ? -1 : j)).filter((j) => j >= 0);
-  const p = columns.length;
-  const X = new Float64Array(design.n * p);
-  for (let i = 0; i < design.n; i++) {
-    const row = design.X.getRow(i);
-    for (let j = 0; j < p; j++) X[i * p + j] = row[columns[j]];
+/**
+ * The rows of the non-aliased columns of X, read as sparse rows: GLM coding makes X mostly zeros (one
+ * non-zero per term and row), and the fit only ever runs over a row's entries. Columns are numbered
+ * among the kept ones, in order. A view of the design's X, not a copy (at a million subjects a copy
+ * of the entries was 288 MB).
+ */
+export class SparseRows {
+  static readonly NONE = new SparseRows(new DesignMatrix(0, 0), new Int32Array(0));
+  /** the most entries a row can have */
+  readonly width: number;
+
+  constructor(
+    private readonly X: DesignMatrix,
+    /** by GLM column: its index among the kept columns, or -1 */
+    private readonly keep: Int32Array,
+  ) {
+    this.width = X.entriesPerRow;
   }
-  return { X, columns };
+
+  /** row i's entries, written to cols / vals from `at`; returns how many */
+  entries(i: number, cols: Int32Array, vals: Float64Array, at: number): number {
+    return this.X.rowEntries(i, cols, vals, at, this.keep);
+  }
+}
+
+/** The non-aliased columns of X as sparse rows, and which GLM columns they are. */
+export function fullRankRows(design: Design): { rows: SparseRows; columns: number[] } {
+  const columns = design.columns.map((c, j) => (c.aliased ? -1 : j)).filter((j) => j >= 0);
+  const keep = new Int32Array(design.columns.length).fill(-1);
+  columns.forEach((j, k) => (keep[j] = k));
+  return { rows: new SparseRows(design.X, keep), columns };
 }
 
 const NO_Z = new Float64Array(0);
+const NO_COLUMNS: number[] = [];
 
 /**
  * The layout of each subject block: its R positions, its GROUP= groups and its rows of Z.
@@ -288,10 +323,11 @@ export function blockLayouts(design: Design, positionOfRow?: ArrayLike<number>):
   const T = design.randomTerms.length;
   const owner = new Map<number, number>();
   return design.subjects.map((s, bi) => {
-    const rGroups = { ...(s.rGroups ? { rGroups: s.rGroups } : {}), ...(s.groups ? { groups: s.groups } : {}) };
     const positions = positionOfRow ? s.rows.map((r) => positionOfRow[r]) : s.positions;
-    // (one empty Z for every subject: a million empty typed arrays are a burden for the garbage collector)
-    if (T === 0 || !design.zEntries) return { positions, zLocal: NO_Z, localColumns: [], ...rGroups };
+    // (one empty Z and column list for every subject: a million empty arrays are a burden for the garbage collector)
+    if ((T === 0 || !design.zEntries) && !s.rGroups && !s.groups) return { positions, zLocal: NO_Z, localColumns: NO_COLUMNS };
+    const rGroups = { ...(s.rGroups ? { rGroups: s.rGroups } : {}), ...(s.groups ? { groups: s.groups } : {}) };
+    if (T === 0 || !design.zEntries) return { positions, zLocal: NO_Z, localColumns: NO_COLUMNS, ...rGroups };
     const { columns, values } = design.zEntries;
     const set = new Set<number>();
     for (const r of s.rows) for (let t = 0; t < T; t++) set.add(columns[r * T + t]);
@@ -324,12 +360,25 @@ export function buildPatterns(
   layouts: BlockLayout[],
   rowsOf: (block: number) => number[],
   gParameterOf: ((c1: number, c2: number) => number) | null,
-  X: Float64Array,
+  X: SparseRows,
   p: number,
 ): PatternData[] {
-  const groups = new Map<string, number[]>();
+  const groups = new Map<string | number, number[]>();
   layouts.forEach((L, b) => {
-    let key = L.positions.join(',') + (L.rGroups ? '|r' + L.rGroups.join(',') : '') + (L.groups ? '|g' + L.groups.join(',') : '');
+    let key: string | number;
+    const m = L.positions.length;
+    if (!L.rGroups && !L.groups && L.localColumns.length === 0 && m <= 9) {
+      // the common case, a subject's positions alone: one number (m, then each position + 1 in base 32,
+      // exact below 2^53), not a string per subject
+      let code = m;
+      let small = true;
+      for (let a = 0; a < m; a++) {
+        const q = L.positions[a]!;
+        if (!(q >= 0 && q < 31)) small = false;
+        code = code * 32 + q + 1;
+      }
+      key = small ? code : L.positions.join(',');
+    } else key = L.positions.join(',') + (L.rGroups ? '|r' + L.rGroups.join(',') : '') + (L.groups ? '|g' + L.groups.join(',') : '');
     if (gParameterOf && L.localColumns.length > 0) {
       const g = L.localColumns.length;
       const gp: number[] = [];

@@ -35,15 +35,6 @@ export function residualDf(design: Pick<Design, 'n' | 'rankX'>): number {
   return design.n - design.rankX;
 }
 
-/** Whether a column's value changes between the rows of at least one subject. */
-function variesWithinSubjects(column: ArrayLike<number>, design: Pick<Design, 'subjects'>): boolean {
-  for (const s of design.subjects) {
-    const first = column[s.rows[0]!]!;
-    for (const r of s.rows) if (Math.abs(column[r]! - first) > 1e-12 * Math.max(1, Math.abs(first))) return true;
-  }
-  return false;
-}
-
 export interface BetweenWithinDf {
   between: number;
   within: number;
@@ -71,15 +62,15 @@ export function betweenWithinDf(
   const sums = design.statistics;
   if (sums && !sums.withinEffect) throw new Error('between-within df: the data backend did not compute which effects vary within subjects');
   const S = sums ? sums.subjects : design.subjects.length;
-  const columns = sums ? [] : matrixColumns(design.X);
   const withinEffect = sums
     ? sums.withinEffect!
-    : design.terms.map((_, t) => design.columns.some((c, j) => c.termIndex === t && variesWithinSubjects(columns[j]!, design)));
+    : design.terms.map((_, t) => design.columns.some((c, j) => c.termIndex === t && design.X.variesWithin(j, design.subjects)));
   // an intercept column outside the term list (termIndex −1) never varies
   const isBetween = (c: Design['columns'][number]) => !(c.termIndex >= 0 && withinEffect[c.termIndex]);
+  const betweenColumns = design.columns.flatMap((c, j) => (isBetween(c) ? [j] : []));
   const rankBetween = sums
-    ? rankOfCrossProduct(sums.XtX, design.columns.length, design.columns.flatMap((c, j) => (isBetween(c) ? [j] : [])))
-    : rankOfColumns(design.columns.flatMap((c, j) => (isBetween(c) ? [columns[j]!] : [])));
+    ? rankOfCrossProduct(sums.XtX, design.columns.length, betweenColumns)
+    : rankOfColumns(matrixColumns(design.X, betweenColumns));
   const between = S - rankBetween;
   const within = design.n - S - (design.rankX - rankBetween);
   const termDf = withinEffect.map((w) => (options.rSideUnstructuredOnly || !w ? between : within));
@@ -163,7 +154,9 @@ export function xzPrefixRanks(design: Pick<Design, 'X' | 'columns' | 'rankX' | '
   const { columns: zCol, values: zVal } = design.zEntries;
   // equilibration of X's columns, so that the rank of the residual cross-product is decided in units of each column
   const norm = new Float64Array(p);
-  for (let i = 0; i < design.X.rows; i++) for (let a = 0; a < p; a++) norm[a] += design.X.get(i, kept[a]!) ** 2;
+  const XtX = design.X.crossProduct();
+  const P = design.columns.length;
+  for (let a = 0; a < p; a++) norm[a] = XtX[kept[a]! * P + kept[a]!]!;
   for (let a = 0; a < p; a++) norm[a] = norm[a]! > 0 ? 1 / Math.sqrt(norm[a]!) : 0;
   const zRank = new Array<number>(T).fill(0);
   const S = Array.from({ length: T }, () => new Float64Array(p * p));

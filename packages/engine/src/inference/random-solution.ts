@@ -35,7 +35,6 @@ interface BlockBlup {
 function blockBlups(design: Design, fit: FitPieces): (BlockBlup | undefined)[] {
   const random = fit.covarianceModel.random;
   if (!random || !design.zColumns) return [];
-  const p = design.columns.length;
   return design.subjects.map((block, i) => {
     const layout = fit.layouts[i]!;
     const columns = layout.localColumns;
@@ -59,9 +58,7 @@ function blockBlups(design: Design, fit: FitPieces): (BlockBlup | undefined)[] {
     // gamma = GA (y_i - X_i beta); aliased columns carry beta 0
     const gamma = new Float64Array(g);
     block.rows.forEach((row, r) => {
-      let xb = 0;
-      for (let j = 0; j < p; j++) xb += design.X.get(row, j) * fit.beta[j]!;
-      const resid = design.y[row]! - xb;
+      const resid = design.y[row]! - design.X.rowDot(row, fit.beta);
       for (let a = 0; a < g; a++) gamma[a] += GA[a * m + r]! * resid;
     });
     return { columns, G, GA, gamma };

@@ -52,32 +52,11 @@ export function termContains(outer: Term, inner: Term): boolean {
   return true;
 }
 
-/** X'X in one pass over the rows: the aliasing relations need only this p × p summary of X. */
+/** X'X as a Matrix: the aliasing relations need only this p × p summary of X. */
 function crossProduct(X: DesignMatrix): Matrix {
-  const n = X.rows;
   const p = X.columns;
-  const out = new Float64Array(p * p);
-  const data = X.data;
-  const nonzero = new Int32Array(p);
-  for (let i = 0; i < n; i++) {
-    const o = i * p;
-    let nz = 0;
-    for (let a = 0; a < p; a++) if (data[o + a] !== 0) nonzero[nz++] = a;
-    for (let s = 0; s < nz; s++) {
-      const a = nonzero[s]!;
-      const xa = data[o + a]!;
-      for (let t = s; t < nz; t++) {
-        const b = nonzero[t]!;
-        out[a * p + b] += xa * data[o + b]!;
-      }
-    }
-  }
-  const m = new Matrix(p, p);
-  for (let a = 0; a < p; a++) for (let b = a; b < p; b++) {
-    m.set(a, b, out[a * p + b]);
-    m.set(b, a, out[a * p + b]);
-  }
-  return m;
+  const out = X.crossProduct();
+  return new Matrix(Array.from({ length: p }, (_, a) => Array.from(out.subarray(a * p, (a + 1) * p))));
 }
 
 // Type 3 hypotheses, estimates and LS-means all ask for the relations of the same design.

@@ -231,7 +231,7 @@ interface Prepared {
   /** the cells the reader could not take as numbers, as `line|column`: they are reported as such, not as missing */
   defectCells: Set<string>;
   /** after the study's filters, as row indices of `table`; undefined when a filter names something unknown */
-  afterStudyIndex?: number[];
+  afterStudyIndex?: Int32Array;
   /** the same rows as objects, made when first read (the analyses' and `describe` checks read rows) */
   readonly afterStudy?: Row[];
   subject?: string;
@@ -413,6 +413,28 @@ function wordFor(m: EffectiveModel, v: string): ColumnRef | undefined {
   return undefined;
 }
 
+/** The rows of `rows` where every column has a value (a column that is absent has none), in order. */
+function completeRows(rows: Int32Array, columns: (TableColumn | undefined)[]): Int32Array {
+  if (columns.some((c) => c === undefined)) return new Int32Array(0);
+  const keep = new Uint8Array(rows.length).fill(1);
+  for (const c of columns as TableColumn[]) {
+    if (c.kind === 'number') {
+      const v = c.values;
+      for (let k = 0; k < rows.length; k++) if (v[rows[k]!] !== v[rows[k]!]) keep[k] = 0;
+    } else if (c.kind === 'text') {
+      const codes = c.codes;
+      for (let k = 0; k < rows.length; k++) if (codes[rows[k]!]! < 0) keep[k] = 0;
+    } else {
+      for (let k = 0; k < rows.length; k++) if (keep[k] && missingAt(c, rows[k]!)) keep[k] = 0;
+    }
+  }
+  let n = 0;
+  for (let k = 0; k < rows.length; k++) n += keep[k]!;
+  const out = new Int32Array(n);
+  for (let k = 0, j = 0; k < rows.length; k++) if (keep[k]) out[j++] = rows[k]!;
+  return out;
+}
+
 function modelFindings(ctx: DataCheckContext, m: EffectiveModel, p: Prepared): Finding[] {
   const data = ctx.data!;
   if (!p.afterStudyIndex || !m.outcome?.outcome?.column) return [];
@@ -440,7 +462,7 @@ function modelFindings(ctx: DataCheckContext, m: EffectiveModel, p: Prepared): F
   const filtered = planned.filters.length > 0 ? filterIndex(table, planned.filters, p.afterStudyIndex) : p.afterStudyIndex;
   const neededColumns = [...needed].map(column);
   const present = (c: TableColumn | undefined, i: number) => c !== undefined && !missingAt(c, i);
-  const used = filtered.filter((i) => neededColumns.every((c) => present(c, i)));
+  const used = completeRows(filtered, neededColumns);
   const out: Finding[] = [];
   const block = m.sensitivity ?? m.model;
   const blockWhere: Where = block.name ? { property: 'name' } : { keyword: m.sensitivity ? 'sensitivity' : 'model' };
@@ -483,7 +505,8 @@ function modelFindings(ctx: DataCheckContext, m: EffectiveModel, p: Prepared): F
     if (!word) continue;
     const responseColumn = column(response);
     const c = column(v);
-    const lost = filtered.filter((i) => present(responseColumn, i) && !present(c, i) && !(p.defectCells.size > 0 && p.defectCells.has(`${p.lineOf(i)}|${v}`)));
+    const lost: number[] = [];
+    for (const i of filtered) if (present(responseColumn, i) && !present(c, i) && !(p.defectCells.size > 0 && p.defectCells.has(`${p.lineOf(i)}|${v}`))) lost.push(i);
     if (lost.length === 0) continue;
     const rowsText = `${plural(lost.length, 'row')}`;
     let message: string;

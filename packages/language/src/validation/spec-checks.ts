@@ -155,9 +155,9 @@ function studyRows(data: Dataset, info: StudyInfo): Row[] {
 }
 
 /** `studyRows` in columns (engine table.ts): the derived table, and the rows the study's filters keep (undefined: all). */
-const studyTableCache = new WeakMap<Dataset, { key: string; table: DataTable; index: number[] | undefined }>();
+const studyTableCache = new WeakMap<Dataset, { key: string; table: DataTable; index: Int32Array | undefined }>();
 
-function studyTable(data: Dataset, info: StudyInfo): { table: DataTable; index: number[] | undefined } {
+function studyTable(data: Dataset, info: StudyInfo): { table: DataTable; index: Int32Array | undefined } {
   const key = [info.subject, ...info.lets, ...info.filters].map((n) => (n?.$cstNode?.text ?? '').replace(/\s+/g, ' ')).join('\n');
   const hit = studyTableCache.get(data);
   if (hit && hit.key === key) return hit;
