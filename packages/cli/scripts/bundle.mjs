@@ -6,6 +6,7 @@
 // for the bundle; main.ts imports the HTML report on demand from `@study/engine/html`.
 // Usage: node scripts/bundle.mjs [--metafile]
 import * as esbuild from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,22 @@ const engineCore = {
   },
 };
 
+/**
+ * The commit the bundle is built from, for the provenance of its reports (a run then starts no git): only
+ * from a clean checkout, where the commit is the code bundled. From a tree with changes (or without git)
+ * nothing is recorded and a run asks git, as the unbundled CLI does.
+ */
+function buildCommit() {
+  try {
+    const git = (...args) => execFileSync('git', ['-C', resolve(pkg, '../..'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = git('rev-parse', 'HEAD');
+    return /^[0-9a-f]{40}$/.test(head) && git('status', '--porcelain', '--untracked-files=no') === '' ? head : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const commit = buildCommit();
+
 rmSync(out, { recursive: true, force: true });
 const t0 = Date.now();
 const result = await esbuild.build({
@@ -45,6 +62,7 @@ const result = await esbuild.build({
   // CommonJS dependencies bundled into ESM call require() for Node's built-ins
   banner: { js: "import { createRequire as __study_createRequire } from 'node:module'; const require = __study_createRequire(import.meta.url);" },
   plugins: [engineCore],
+  define: { __STUDY_BUILD_COMMIT__: JSON.stringify(commit ?? '') },
   // the database clients of the SQL backends stay outside the bundle, loaded from node_modules only by a
   // spec whose data are in a database (DuckDB's client is a native addon and cannot be bundled)
   external: ['@duckdb/node-api', 'pg'],
@@ -59,7 +77,10 @@ const holding = (suffix) => {
 };
 const manifest = {
   entry: 'study.mjs',
-  language: holding('language/dist/index.js'),
+  language: holding('language/dist/core.js'),
+  // the language server's services and LSP providers: not in the CLI (null)
+  lsp: holding('language/dist/study-module.js') ?? holding('language/dist/lsp/completion.js') ?? holding('langium/lib/lsp/language-server.js') ?? holding('vscode-languageserver/lib/common/server.js') ?? null,
+  commit: commit ?? null,
   engine: holding('engine/dist/fit/index.js'),
   html: holding('engine/dist/report/html-report.js'),
   plot: holding('@observablehq/plot/src/plot.js'),

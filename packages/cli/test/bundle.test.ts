@@ -25,6 +25,9 @@ interface Manifest {
   html: string;
   plot: string;
   dom: string;
+  /** the file holding the language server's services (study-module.js): none */
+  lsp: string | null;
+  commit: string | null;
 }
 
 /** The bin in a child process with its module loads traced: the files of the bundle it loaded (their names). */
@@ -55,6 +58,21 @@ describe('the bundled study command', () => {
     expect(m.plot).toBe(m.html);
     expect(m.dom).toBe(m.html);
     expect([m.entry, m.language, m.engine]).not.toContain(m.html);
+  });
+
+  it('holds the headless language only: no language-server service, LSP provider or server library', () => {
+    // (the manifest names the output file holding study-module.js, lsp/completion.js, langium's language server
+    // or vscode-languageserver's server, from esbuild's metafile)
+    expect(manifest().lsp).toBeNull();
+  });
+
+  it('reports the commit it was built from (clean checkouts), so a run starts no git', async () => {
+    const m = manifest();
+    const r = await study(['run', '--json', spec]);
+    expect(r.code).toBe(0);
+    const commit = (JSON.parse(r.out) as { provenance: { study: { commit: string } } }).provenance.study.commit;
+    if (m.commit) expect(commit).toBe(m.commit);
+    else expect(commit).toMatch(/^([0-9a-f]{40}|unknown)$/);
   });
 
   it('study --help loads the entry of the bundle only: no language, no engine', async () => {

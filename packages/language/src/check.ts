@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { URI, type LangiumDocument } from 'langium';
 import type { Diagnostic } from 'vscode-languageserver';
-import { createStudyServices, type StudyServices } from './study-module.js';
+import { createStudyCoreServices, type StudyCoreServices } from './study-core-module.js';
 import type { StudyFile } from './generated/ast.js';
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';
@@ -17,10 +17,10 @@ export interface CheckResult {
   document: LangiumDocument<StudyFile>;
 }
 
-let services: StudyServices | undefined;
+let services: StudyCoreServices | undefined;
 
-function study(): StudyServices {
-  services ??= createStudyServices().Study;
+function study(): StudyCoreServices {
+  services ??= createStudyCoreServices().Study;
   return services;
 }
 

@@ -55,13 +55,20 @@ function studyPackage(): { dir: string; version: string } | undefined {
 
 let commitCache: string | undefined;
 
+/** defined by the CLI bundle (packages/cli/scripts/bundle.mjs): the commit it was built from, '' when unknown */
+declare const __STUDY_BUILD_COMMIT__: string | undefined;
+const buildCommit = typeof __STUDY_BUILD_COMMIT__ === 'string' && /^[0-9a-f]{40}$/.test(__STUDY_BUILD_COMMIT__) ? __STUDY_BUILD_COMMIT__ : undefined;
+
 /**
- * The commit of the Study checkout this code runs from: `git rev-parse HEAD`, only when the repository's
+ * The commit of the Study checkout this code runs from: the one the CLI bundle was built from (from a clean
+ * tree), else `git rev-parse HEAD`, only when the repository's
  * top level is Study's own (it holds packages/cli and packages/engine), never the user's project that
  * happens to contain an installed Study. "unknown" otherwise.
  */
 export function studyCommit(): string {
   if (commitCache !== undefined) return commitCache;
+  // the bundled CLI knows the commit it was built from (a clean checkout): no git to start
+  if (buildCommit) return (commitCache = buildCommit);
   commitCache = 'unknown';
   const pkg = studyPackage();
   if (!pkg) return commitCache;

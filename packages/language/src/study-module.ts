@@ -23,9 +23,9 @@ import {
 } from 'langium/lsp';
 import { Emitter, type CancellationToken, type TextDocumentChangeEvent } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { StudyGeneratedModule, StudyGeneratedSharedModule, StudyLanguageMetaData } from './generated/module.js';
-import { registerValidationChecks, StudyValidator } from './study-validator.js';
-import { StudyDocumentValidator, StudyLexerErrorMessageProvider, StudyParserErrorMessageProvider } from './validation/syntax-messages.js';
+import { StudyGeneratedModule, StudyGeneratedSharedModule } from './generated/module.js';
+import { registerValidationChecks } from './study-validator.js';
+import { StudyCoreModule, type StudyCoreAddedServices } from './study-core-module.js';
 import { StudyCompletionProvider } from './lsp/completion.js';
 import { StudyResults } from './results/results-service.js';
 import { StudyResultsHoverProvider } from './results/results-hover.js';
@@ -38,17 +38,10 @@ import { StudyDocumentSymbolProvider } from './lsp/symbols.js';
 import { StudyFormatter } from './lsp/formatter.js';
 import { StudySemanticTokenProvider } from './lsp/semantic-tokens.js';
 import { clearDataCache, resolveDataPath } from './data-cache.js';
-import { DataOffload } from './validation/data-offload.js';
-import { LazyLLStarLookaheadStrategy } from './lazy-lookahead.js';
 import { isStudyFile, type StudyFile } from './generated/ast.js';
 import { studyInfo, unquote } from './semantics.js';
 
-export type StudyAddedServices = {
-  validation: {
-    StudyValidator: StudyValidator;
-    /** the language server's checks against large data files, in its worker (off unless the server enables it) */
-    DataOffload: DataOffload;
-  };
+export type StudyAddedServices = StudyCoreAddedServices & {
   /** the results of runs (docs/lsp-protocol.md): hovers, inlay hints, code lenses and fit notes use them */
   results: {
     StudyResults: StudyResults;
@@ -57,39 +50,9 @@ export type StudyAddedServices = {
 
 export type StudyServices = LangiumServices & StudyAddedServices;
 
-/**
- * Langium's production mode: Chevrotain skips its checks of the grammar (left recursion, ambiguities)
- * when it builds the lexer and the parser, which halves the parser's construction at every start of
- * `study` and of the language server. Under vitest the checks run (`mode: 'development'`), so a grammar
- * change that breaks them fails the tests; STUDY_LANGIUM_MODE overrides either.
- */
-const LANGIUM_MODE: 'production' | 'development' =
-  process.env.STUDY_LANGIUM_MODE === 'development' || process.env.STUDY_LANGIUM_MODE === 'production'
-    ? process.env.STUDY_LANGIUM_MODE
-    : process.env.VITEST
-      ? 'development'
-      : 'production';
-
+/** The LSP providers and the results service, on top of the headless StudyCoreModule (study-core-module.ts). */
 export const StudyModule: Module<StudyServices, PartialLangiumServices & StudyAddedServices> = {
-  LanguageMetaData: () => ({ ...StudyLanguageMetaData, mode: LANGIUM_MODE }),
-  validation: {
-    StudyValidator: (services) => new StudyValidator(() => services.validation.DataOffload),
-    DataOffload: () => new DataOffload(),
-    // syntax errors capped per document (validation/syntax-messages.ts)
-    DocumentValidator: (services) => new StudyDocumentValidator(services),
-  },
-  parser: {
-    // the lookahead of each grammar decision built when the parser first reaches it (lazy-lookahead.ts); a
-    // getter, so that each parser (the document parser, the completion parser) gets a strategy of its own
-    ParserConfig: () => ({
-      get lookaheadStrategy() {
-        return new LazyLLStarLookaheadStrategy({ logging: LANGIUM_MODE === 'production' ? () => undefined : undefined });
-      },
-    }),
-    // one-line syntax messages, the same in the editor and in `study check`
-    ParserErrorMessageProvider: (services) => new StudyParserErrorMessageProvider(() => services.Grammar),
-    LexerErrorMessageProvider: () => new StudyLexerErrorMessageProvider(),
-  },
+  ...(StudyCoreModule as Module<StudyServices, PartialLangiumServices & StudyCoreAddedServices>),
   lsp: {
     CompletionProvider: (services) => new StudyCompletionProvider(services),
     DefinitionProvider: (services) => new StudyDefinitionProvider(services),

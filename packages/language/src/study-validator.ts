@@ -30,7 +30,7 @@ import {
   type StudyAstType,
   type StudyFile,
 } from './generated/ast.js';
-import type { StudyServices } from './study-module.js';
+import type { StudyCoreServices } from './study-core-module.js';
 import { loadSpecData } from './data-cache.js';
 import {
   allModels,
@@ -71,7 +71,7 @@ export interface SuggestionData {
   suggestion?: string;
 }
 
-export function registerValidationChecks(services: StudyServices): void {
+export function registerValidationChecks(services: StudyCoreServices): void {
   const registry = services.validation.ValidationRegistry;
   const validator = services.validation.StudyValidator;
   const checks: ValidationChecks<StudyAstType> = {

@@ -8,7 +8,7 @@
  */
 import { getDiagnosticRange, URI, type AstNode, type DiagnosticInfo, type ValidationAcceptor } from 'langium';
 import type { Diagnostic } from 'vscode-languageserver';
-import { createStudyServices, type StudyServices } from '../study-module.js';
+import { createStudyCoreServices, type StudyCoreServices } from '../study-core-module.js';
 import { isStudyFile, type StudyFile } from '../generated/ast.js';
 import { clearDataCache, loadSpecData, type DataLoad } from '../data-cache.js';
 import { studyInfo, unquote } from '../semantics.js';
@@ -63,7 +63,7 @@ export interface DataCheckOutcome {
   error?: string;
 }
 
-let services: StudyServices | undefined;
+let services: StudyCoreServices | undefined;
 let counter = 0;
 /** the data files of the last jobs, most recent last: the worker keeps the rows of these only */
 const recentFiles: string[] = [];
@@ -99,7 +99,7 @@ export async function runDataCheckJob(request: DataCheckRequest): Promise<DataCh
   const base = { kind: 'data-check' as const, id: request.id };
   try {
     if (request.access) configureDataAccess(request.access);
-    services ??= createStudyServices().Study;
+    services ??= createStudyCoreServices().Study;
     const s = services;
     const uri = URI.parse(request.uri);
     // a document of its own (not the client's URI: the worker's workspace is not the editor's)

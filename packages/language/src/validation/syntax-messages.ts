@@ -5,8 +5,7 @@
  * the editor, `study check` and every other client show the same text; StudyDocumentValidator keeps
  * the first MAX_SYNTAX_ERRORS of a document and sums up the rest in one more diagnostic.
  */
-import { DefaultDocumentValidator, DocumentValidator, GrammarAST, type AstNode, type LangiumDocument, type ValidationOptions } from 'langium';
-import type { LangiumServices } from 'langium/lsp';
+import { DefaultDocumentValidator, DocumentValidator, GrammarAST, type AstNode, type LangiumCoreServices, type LangiumDocument, type ValidationOptions } from 'langium';
 import type { ILexerErrorMessageProvider, IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
 import type { CancellationToken, Diagnostic } from 'vscode-languageserver';
 import { closest } from '../suggest.js';
@@ -245,7 +244,7 @@ export function capSyntaxErrors(diagnostics: Diagnostic[]): Diagnostic[] {
 
 /** Langium's document validator with the syntax errors capped (capSyntaxErrors). */
 export class StudyDocumentValidator extends DefaultDocumentValidator {
-  constructor(services: LangiumServices) {
+  constructor(services: LangiumCoreServices) {
     super(services);
   }
 
