@@ -44,6 +44,16 @@ function buildCommit() {
 }
 const commit = buildCommit();
 
+/** vscode-languageserver-protocol, as Langium's core document builder imports it: two names (lsp-protocol-shim.mjs). */
+const protocolShim = {
+  name: 'study-lsp-protocol-shim',
+  setup(build) {
+    build.onResolve({ filter: /^vscode-languageserver-protocol$/ }, (args) =>
+      /[\\/]langium[\\/]lib[\\/]workspace[\\/]document-builder\.js$/.test(args.importer) ? { path: resolve(here, 'lsp-protocol-shim.mjs') } : undefined,
+    );
+  },
+};
+
 rmSync(out, { recursive: true, force: true });
 const t0 = Date.now();
 const result = await esbuild.build({
@@ -61,7 +71,7 @@ const result = await esbuild.build({
   mainFields: ['module', 'main'],
   // CommonJS dependencies bundled into ESM call require() for Node's built-ins
   banner: { js: "import { createRequire as __study_createRequire } from 'node:module'; const require = __study_createRequire(import.meta.url);" },
-  plugins: [engineCore],
+  plugins: [engineCore, protocolShim],
   define: { __STUDY_BUILD_COMMIT__: JSON.stringify(commit ?? '') },
   // the database clients of the SQL backends stay outside the bundle, loaded from node_modules only by a
   // spec whose data are in a database (DuckDB's client is a native addon and cannot be bundled)
@@ -79,7 +89,13 @@ const manifest = {
   entry: 'study.mjs',
   language: holding('language/dist/core.js'),
   // the language server's services and LSP providers: not in the CLI (null)
-  lsp: holding('language/dist/study-module.js') ?? holding('language/dist/lsp/completion.js') ?? holding('langium/lib/lsp/language-server.js') ?? holding('vscode-languageserver/lib/common/server.js') ?? null,
+  lsp:
+    holding('language/dist/study-module.js') ??
+    holding('language/dist/lsp/completion.js') ??
+    holding('langium/lib/lsp/language-server.js') ??
+    holding('vscode-languageserver/lib/common/server.js') ??
+    holding('vscode-languageserver-protocol/lib/common/protocol.js') ??
+    null,
   commit: commit ?? null,
   engine: holding('engine/dist/fit/index.js'),
   html: holding('engine/dist/report/html-report.js'),
