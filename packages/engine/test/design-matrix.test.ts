@@ -5,17 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildDesign } from '../src/design.js';
 import { blockLayouts, buildPatterns, fullRankRows, standardiseResponse } from '../src/fit/index.js';
 import type { ModelSpec, Value } from '../src/model-spec.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './fit-helpers.js';
 
 const VISITS = 4;
 function simulate(subjects: number, seed: number): Record<string, Value>[] {

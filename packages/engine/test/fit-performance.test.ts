@@ -7,18 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildDesign } from '../src/design.js';
 import { fitModel } from '../src/fit/index.js';
 import type { ModelSpec, Value } from '../src/model-spec.js';
-
-/** Mulberry32: a small seeded generator, so the data set is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './fit-helpers.js';
 
 const VISITS = 6;
 // true covariance: variances growing over visits, correlation 0.6^|i-j| + 0.2
