@@ -127,8 +127,14 @@ export class DesignMatrix {
     return false;
   }
 
-  /** X'X (P x P, row-major, full) in one pass over the rows' entries */
+  private xtx: Float64Array | undefined;
+
+  /**
+   * X'X (P x P, row-major, full) in one pass over the rows' entries, computed once (the aliasing sweep,
+   * the Type 3 relations and the df methods all ask for it). Read-only.
+   */
   crossProduct(): Float64Array {
+    if (this.xtx) return this.xtx;
     const P = this.columns;
     const out = new Float64Array(P * P);
     const T = this.terms.length;
@@ -143,6 +149,7 @@ export class DesignMatrix {
       }
     }
     for (let a = 0; a < P; a++) for (let b = 0; b < a; b++) out[a * P + b] = out[b * P + a]!;
+    this.xtx = out;
     return out;
   }
 

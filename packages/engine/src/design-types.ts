@@ -26,7 +26,8 @@ export interface SubjectBlock {
   rows: number[];
   /**
    * for each of `rows`, its position in the R matrix: the index of its repeated-effect level among
-   * Design.repeatedLevels, or its order within the subject when there is no repeated effect
+   * Design.repeatedLevels, or its order within the subject when there is no repeated effect. Read-only:
+   * subjects with the same positions share one array.
    */
   positions: number[];
   /**

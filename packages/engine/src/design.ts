@@ -218,7 +218,8 @@ export function buildDesign(input: Record<string, Value>[] | DataTable, spec: Mo
     return values;
   };
 
-  const y = numeric(spec.response).slice();
+  // (the used rows' columns are the design's own copies: y is not copied again)
+  const y = numeric(spec.response);
 
   // class variables: each used row's group (first-seen order of the level texts), then its level index
   const groupCache = new Map<string, { group: Int32Array; keys: string[] }>();
@@ -339,7 +340,7 @@ export function buildDesign(input: Record<string, Value>[] | DataTable, spec: Mo
     P,
     expanded.map(({ start, term }) => ({ start, width: term.levels.length, column: term.column, value: term.value })),
   );
-  const aliased = findAliasedColumns(expanded, n, P);
+  const aliased = aliasedFromCrossProduct(X.crossProduct(), P);
   aliased.forEach((a, j) => (columns[j]!.aliased = a));
   const rankX = aliased.filter((a) => !a).length;
 
@@ -489,34 +490,6 @@ interface ExpandedTerm {
 }
 
 /**
- * Marks the columns that are linear combinations of earlier non-aliased ones, as SAS's sweep of X'X in
- * column order does (so the last level of a class effect is the one aliased). X'X is summed row by
- * row over each row's one entry per term (every entry in row order, as over whole columns).
- */
-function findAliasedColumns(terms: { start: number; term: ExpandedTerm }[], n: number, P: number): boolean[] {
-  const xtx = new Float64Array(P * P);
-  const T = terms.length;
-  const at = new Int32Array(T);
-  const val = new Float64Array(T);
-  for (let i = 0; i < n; i++) {
-    for (let t = 0; t < T; t++) {
-      at[t] = terms[t]!.start + terms[t]!.term.column[i]!;
-      val[t] = terms[t]!.term.value[i]!;
-    }
-    for (let t = 0; t < T; t++) {
-      const a = at[t]!;
-      const va = val[t]!;
-      for (let u = 0; u < T; u++) {
-        const b = at[u]!;
-        if (b <= a) xtx[a * P + b] += va * val[u]!;
-      }
-    }
-  }
-  for (let a = 0; a < P; a++) for (let b = 0; b < a; b++) xtx[b * P + a] = xtx[a * P + b]!;
-  return aliasedFromCrossProduct(xtx, P);
-}
-
-/**
  * SAS's sweep of X'X (P x P, full) in column order: a column is aliased when it is a linear combination
  * of the earlier kept ones. Also used where X'X comes summed from a database (backends/sql-statistics.ts).
  */
@@ -554,6 +527,8 @@ export function aliasedFromCrossProduct(xtx: Float64Array, P: number): boolean[]
  * R positions are the repeated effect's level, or the order of the row within its R-subject.
  * `rSubjects` and the others are each used row's group (first-seen order) and the groups' texts.
  */
+const UNSET: number[] = [];
+
 function buildSubjects(
   n: number,
   rSubjects: { group: Int32Array; keys: string[] },
@@ -634,10 +609,11 @@ function buildSubjects(
     for (let i = 0; i < n; i++) sizes[rowR[i]!]!++;
   }
   const filled = new Int32Array(sizes.length);
+  const rowPosition = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const b = blockOfRow[i]!;
     if (b === blocks.length) {
-      blocks.push({ id: g.gSubject ? g.gSubject.keys[g.gSubject.group[i]!]! : rSubjects.keys[rowR[i]!]!, rows: new Array<number>(sizes[b]!), positions: new Array<number>(sizes[b]!) });
+      blocks.push({ id: g.gSubject ? g.gSubject.keys[g.gSubject.group[i]!]! : rSubjects.keys[rowR[i]!]!, rows: new Array<number>(sizes[b]!), positions: UNSET });
       groupsIn.push(0);
     }
     const r = rowR[i]!;
@@ -657,10 +633,31 @@ function buildSubjects(
       position = countOf[r]!;
     }
     countOf[r]!++;
-    const k = filled[b]!++;
-    blocks[b]!.rows[k] = i;
-    blocks[b]!.positions[k] = position;
+    blocks[b]!.rows[filled[b]!++] = i;
+    rowPosition[i] = position;
     rowGroup[i] = localGroup[r]!;
+  }
+  // Subjects with the same positions share one array (a million subjects have a handful of lists; the
+  // arrays are read-only): a number per list (its length, then each position + 1 in base 32, exact
+  // below 2^53) finds it.
+  const shared = new Map<number, number[]>();
+  for (const block of blocks) {
+    const rows = block.rows;
+    const len = rows.length;
+    let code = len;
+    let small = len <= 9;
+    for (let k = 0; k < len && small; k++) {
+      const q = rowPosition[rows[k]!]!;
+      if (q >= 31) small = false;
+      code = code * 32 + q + 1;
+    }
+    let positions = small ? shared.get(code) : undefined;
+    if (!positions) {
+      positions = new Array<number>(len);
+      for (let k = 0; k < len; k++) positions[k] = rowPosition[rows[k]!]!;
+      if (small) shared.set(code, positions);
+    }
+    block.positions = positions;
   }
   // rGroups only where a block holds several R-subjects
   blocks.forEach((block, b) => {

@@ -49,51 +49,50 @@ export class PatternData {
     this.count = blocks.length;
     const useTensor = this.count > p && m * m * p * p <= 4_000_000;
     if (useTensor) {
+      // Each subject as one wide vector w = [x_1 .. x_m, y_1 .. y_m] (x_a its row at position a, p long),
+      // sparse: its entries in increasing index. The sums of the pattern are those of w w' (upper
+      // triangle): Sxx, Sxy and Syy are blocks of it, read out at the end. Every sum has the same
+      // products in the same order as the sums block by block would: the numbers are the same.
+      const U = m * p + m;
+      const W = new Float64Array(U * U);
+      const T = X.width;
+      const cols = new Int32Array(T);
+      const vals = new Float64Array(T);
+      const index = new Int32Array(m * T + m);
+      const value = new Float64Array(m * T + m);
+      for (const b of blocks) {
+        const rows = rowsOf(b);
+        let q = 0;
+        for (let a = 0; a < m; a++) {
+          const nz = X.entries(rows[a], cols, vals, 0);
+          for (let s = 0; s < nz; s++) {
+            index[q] = a * p + cols[s];
+            value[q++] = vals[s];
+          }
+        }
+        for (let a = 0; a < m; a++) {
+          index[q] = m * p + a;
+          value[q++] = y[rows[a]];
+        }
+        for (let s = 0; s < q; s++) {
+          const o = index[s] * U;
+          const x = value[s];
+          for (let t = s; t < q; t++) W[o + index[t]] += x * value[t];
+        }
+      }
       const Sxx = new Float64Array(m * m * p * p);
       const Sxy = new Float64Array(m * m * p);
       const Syy = new Float64Array(m * m);
-      // each row's entries (at most T), row a of the block at a * T
-      const T = X.width;
-      const cols = new Int32Array(m * T);
-      const vals = new Float64Array(m * T);
-      const count = new Int32Array(m);
-      // Pairs of positions a <= c only: the (c, a) entries of Sxx are the transposes of the (a, c) ones
-      // (the same products, summed in the same order), filled in at the end.
-      for (const b of blocks) {
-        const rows = rowsOf(b);
-        for (let a = 0; a < m; a++) count[a] = X.entries(rows[a], cols, vals, a * T);
-        for (let a = 0; a < m; a++) {
-          const ya = y[rows[a]];
-          const sa = a * T;
-          const ea = sa + count[a];
-          for (let c = a; c < m; c++) {
-            const yc = y[rows[c]];
-            const sc = c * T;
-            const ec = sc + count[c];
-            const ac = a * m + c;
-            Syy[ac] += ya * yc;
-            const oxy = ac * p;
-            const oxx = ac * p * p;
-            for (let s = sa; s < ea; s++) {
-              const j = cols[s];
-              const xj = vals[s];
-              Sxy[oxy + j] += xj * yc;
-              const o = oxx + j * p;
-              for (let t = sc; t < ec; t++) Sxx[o + cols[t]] += xj * vals[t];
-            }
-            if (c !== a) {
-              const oyx = (c * m + a) * p;
-              for (let t = sc; t < ec; t++) Sxy[oyx + cols[t]] += vals[t] * ya;
-            }
-          }
-        }
-      }
+      // w w' at (u, v), u <= v; the entry below the diagonal is the one above
+      const at = (u: number, v: number) => (u <= v ? W[u * U + v] : W[v * U + u]);
       for (let a = 0; a < m; a++) {
-        for (let c = a + 1; c < m; c++) {
-          Syy[c * m + a] = Syy[a * m + c];
-          const oac = (a * m + c) * p * p;
-          const oca = (c * m + a) * p * p;
-          for (let j = 0; j < p; j++) for (let k = 0; k < p; k++) Sxx[oca + k * p + j] = Sxx[oac + j * p + k];
+        for (let c = 0; c < m; c++) {
+          const ac = a * m + c;
+          Syy[ac] = at(m * p + a, m * p + c);
+          for (let j = 0; j < p; j++) {
+            Sxy[ac * p + j] = at(a * p + j, m * p + c);
+            for (let k = 0; k < p; k++) Sxx[(ac * p + j) * p + k] = at(a * p + j, c * p + k);
+          }
         }
       }
       this.Sxx = Sxx;
