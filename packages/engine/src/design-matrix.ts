@@ -74,6 +74,32 @@ export class DesignMatrix {
     return k - at;
   }
 
+  /** X b into out (n): b over the P columns; term by term, each row's products summed in column order */
+  multiplyInto(b: ArrayLike<number>, out: Float64Array): Float64Array {
+    const n = this.rows;
+    out.fill(0, 0, n);
+    for (let t = 0; t < this.termStart.length; t++) {
+      const start = this.termStart[t]!;
+      const column = this.termColumn[t]!;
+      const value = this.termValue[t]!;
+      for (let i = 0; i < n; i++) out[i] += value[i]! * b[start + column[i]!]!;
+    }
+    return out;
+  }
+
+  /** X' e (P): each column's sum over the rows in row order, term by term */
+  transposeMultiply(e: ArrayLike<number>): Float64Array {
+    const n = this.rows;
+    const out = new Float64Array(this.columns);
+    for (let t = 0; t < this.termStart.length; t++) {
+      const start = this.termStart[t]!;
+      const column = this.termColumn[t]!;
+      const value = this.termValue[t]!;
+      for (let i = 0; i < n; i++) out[start + column[i]!] += value[i]! * e[i]!;
+    }
+    return out;
+  }
+
   /** the largest number of entries a row can have (one per term) */
   get entriesPerRow(): number {
     return this.terms.length;

@@ -409,26 +409,15 @@ export function standardiseResponse(y: Float64Array, X: SparseRows, p: number, n
   const e = new Float64Array(n);
   if (ymax > 0) for (let i = 0; i < n; i++) e[i] = y[i] / ymax;
   if (p > 0) {
-    const T = X.width;
-    const cols = new Int32Array(T);
-    const vals = new Float64Array(T);
-    // three passes over the rows: X'X with X'e; e -= X delta with the next X'e; e -= X delta
-    const XtX = new Float64Array(p * p);
-    let Xte = new Float64Array(p);
-    for (let i = 0; i < n; i++) {
-      const nz = X.entries(i, cols, vals, 0);
-      const ei = e[i];
-      for (let s = 0; s < nz; s++) {
-        const o = cols[s] * p;
-        const xa = vals[s];
-        for (let t = 0; t < nz; t++) XtX[o + cols[t]] += xa * vals[t];
-        Xte[cols[s]] += xa * ei;
-      }
-    }
+    // X'X (the design's, computed once), X'e, then twice: solve, e -= X delta, X'e; each product term by
+    // term over whole columns (a row's products summed in column order, as row by row)
+    const XtX = X.crossProduct();
+    let Xte = X.transposeMultiply(e);
     const d = Float64Array.from({ length: p }, (_, a) => 1 / Math.sqrt(XtX[a * p + a] || 1));
     const A = Float64Array.from(XtX, (v, t) => v * d[Math.floor(t / p)] * d[t % p]);
     const L = cholesky(A, p);
     if (L) {
+      const fitted = new Float64Array(n);
       for (let pass = 0; pass < 2; pass++) {
         for (let a = 0; a < p; a++) Xte[a] *= d[a];
         const delta = solveCholesky(L, p, Xte);
@@ -436,15 +425,9 @@ export function standardiseResponse(y: Float64Array, X: SparseRows, p: number, n
           delta[a] *= d[a];
           beta[a] += delta[a];
         }
-        const next = pass === 0;
-        Xte = new Float64Array(p);
-        for (let i = 0; i < n; i++) {
-          const nz = X.entries(i, cols, vals, 0);
-          let f = 0;
-          for (let s = 0; s < nz; s++) f += vals[s] * delta[cols[s]];
-          const ei = (e[i] -= f);
-          if (next) for (let s = 0; s < nz; s++) Xte[cols[s]] += vals[s] * ei;
-        }
+        X.multiplyInto(delta, fitted);
+        for (let i = 0; i < n; i++) e[i] -= fitted[i];
+        if (pass === 0) Xte = X.transposeMultiply(e);
       }
     }
   }

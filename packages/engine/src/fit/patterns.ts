@@ -301,6 +301,39 @@ export class SparseRows {
   entries(i: number, cols: Int32Array, vals: Float64Array, at: number): number {
     return this.X.rowEntries(i, cols, vals, at, this.keep);
   }
+
+  /** the kept columns' indices among the GLM columns */
+  private get kept(): number[] {
+    const out: number[] = [];
+    this.keep.forEach((k, j) => {
+      if (k >= 0) out[k] = j;
+    });
+    return out;
+  }
+
+  /** X'X of the kept columns (p x p), from the design's X'X (computed once) */
+  crossProduct(): Float64Array {
+    const full = this.X.crossProduct();
+    const P = this.X.columns;
+    const kept = this.kept;
+    const p = kept.length;
+    const out = new Float64Array(p * p);
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) out[a * p + b] = full[kept[a]! * P + kept[b]!]!;
+    return out;
+  }
+
+  /** X b (b over the kept columns) into out */
+  multiplyInto(b: ArrayLike<number>, out: Float64Array): Float64Array {
+    const full = new Float64Array(this.X.columns);
+    this.kept.forEach((j, k) => (full[j] = b[k]!));
+    return this.X.multiplyInto(full, out);
+  }
+
+  /** X' e over the kept columns */
+  transposeMultiply(e: ArrayLike<number>): Float64Array {
+    const full = this.X.transposeMultiply(e);
+    return Float64Array.from(this.kept, (j) => full[j]!);
+  }
 }
 
 /** The non-aliased columns of X as sparse rows, and which GLM columns they are. */
