@@ -21,7 +21,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node.js';
-import { simulate, simulatedSpec } from './simulate.js';
+import { simulatedSpec } from './simulate.js';
+import { generate } from './generate.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -37,7 +38,7 @@ const TIMEOUT = Number(process.env.BENCH_LSP_TIMEOUT ?? 300) * 1000;
 
 const dir = mkdtempSync(join(tmpdir(), 'study-bench-lsp-'));
 const csv = join(dir, `sim-${subjects}.csv`);
-simulate(subjects, csv);
+generate('simulate', subjects, csv);
 const specFile = join(dir, 'sim.study');
 const text = simulatedSpec(subjects, { extra: ['test visit, age, visit*age'] });
 writeFileSync(specFile, text);

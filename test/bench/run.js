@@ -21,8 +21,8 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { simulate, simulatedSpec } from './simulate.js';
-import { simulateMulticentre } from './simulate-multicentre.js';
+import { simulatedSpec } from './simulate.js';
+import { generate } from './generate.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -149,7 +149,7 @@ write.csv(data.frame(subject = d$patient, visit = d$visit, age = d$age, y = d$y)
 // 2. simulated studies: add a size to BENCH_SIZES, or a row here (spec text, data file, R script) for another model
 for (const n of sizes) {
   const csv = join(dir, `sim-${n}.csv`);
-  simulate(n, csv);
+  generate('simulate', n, csv);
   const spec = join(dir, `sim-${n}.study`);
   writeFileSync(spec, simulatedSpec(n));
   row(`simulated ${n} x 6, UN (fit)`, studyFit(spec), n <= rMax ? rScript('gls.R', csv) : { error: `skipped (N > BENCH_R_MAX = ${rMax})` });
@@ -158,7 +158,7 @@ for (const n of sizes) {
 // 2b. G-side: a random intercept and slope per subject (unstructured G) against lme4::lmer, on the same files
 for (const n of rsSizes) {
   const csv = join(dir, `sim-${n}.csv`);
-  if (!existsSync(csv)) simulate(n, csv);
+  if (!existsSync(csv)) generate('simulate', n, csv);
   const spec = join(dir, `rs-${n}.study`);
   writeFileSync(spec, `study "simulated ${n} subjects, random intercept and slope"
 data "sim-${n}.csv"
@@ -177,7 +177,7 @@ model rs {
 // (simulate-multicentre.js), against nlme::lme with the same two levels
 for (const [sites, perSite] of multicentre) {
   const csv = join(dir, `mc-${sites}x${perSite}.csv`);
-  simulateMulticentre(sites, perSite, csv);
+  generate('multicentre', sites, perSite, csv);
   const spec = join(dir, `mc-${sites}x${perSite}.study`);
   writeFileSync(spec, `study "simulated ${sites} sites x ${perSite} patients"
 data "mc-${sites}x${perSite}.csv"
@@ -199,7 +199,7 @@ model multicentre {
 // in-process fit of the same CSV. The Parquet file is written and the table loaded (COPY) before the timed runs.
 for (const n of (process.env.BENCH_DB_SUBJECTS ?? '1000000').split(',').filter((x) => Number(x) > 0).map(Number)) {
   const csv = join(dir, `sim-${n}.csv`);
-  if (!existsSync(csv)) simulate(n, csv);
+  if (!existsSync(csv)) generate('simulate', n, csv);
   const specOf = (name, data) => {
     const file = join(dir, `${name}-${n}.study`);
     writeFileSync(file, simulatedSpec(n, { title: `simulated ${n} subjects (${name})`, data }));
