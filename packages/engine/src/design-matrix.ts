@@ -37,22 +37,14 @@ export class DesignMatrix {
     this.termValue = terms.map((t) => t.value);
   }
 
-  /** An n x P matrix from row-major dense values (tests and small designs): each column its own term. */
-  static fromDense(rows: number, columns: number, data: ArrayLike<number>): DesignMatrix {
-    const terms: TermColumns[] = [];
-    for (let j = 0; j < columns; j++) {
-      const value = new Float64Array(rows);
-      for (let i = 0; i < rows; i++) value[i] = data[i * columns + j]!;
-      terms.push({ start: j, width: 1, column: new Int32Array(rows), value });
-    }
-    return new DesignMatrix(rows, columns, terms);
+  /** the term holding GLM column j */
+  private termOf(j: number): TermColumns | undefined {
+    return this.terms.find((t) => j >= t.start && j < t.start + t.width);
   }
 
   get(i: number, j: number): number {
-    for (const t of this.terms) {
-      if (j >= t.start && j < t.start + t.width) return t.column[i] === j - t.start ? t.value[i]! : 0;
-    }
-    return 0;
+    const t = this.termOf(j);
+    return t && t.column[i] === j - t.start ? t.value[i]! : 0;
   }
 
   /**
@@ -129,7 +121,7 @@ export class DesignMatrix {
     const n = this.rows;
     return idx.map((j) => {
       const out = new Float64Array(n);
-      const t = this.terms.find((u) => j >= u.start && j < u.start + u.width);
+      const t = this.termOf(j);
       if (!t) return out;
       const local = j - t.start;
       const { column, value } = t;
@@ -140,7 +132,7 @@ export class DesignMatrix {
 
   /** whether column j's value differs between two rows of at least one of the row sets (relative 1e-12) */
   variesWithin(j: number, rowSets: Iterable<{ rows: ArrayLike<number> }>): boolean {
-    const t = this.terms.find((u) => j >= u.start && j < u.start + u.width);
+    const t = this.termOf(j);
     if (!t) return false;
     const local = j - t.start;
     const { column, value } = t;

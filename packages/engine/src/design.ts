@@ -538,10 +538,11 @@ function buildSubjects(
   g: { zColumns?: Int32Array; termsPerRow: number; gSubject?: { group: Int32Array; keys: string[] } },
 ): SubjectBlock[] {
   // Without G-side columns each block is one R-subject: the R-subjects' numbers (first-seen order) are the blocks'
-  const linked = Boolean(g.zColumns && g.termsPerRow > 0);
-  // union-find over rows
+  const zColumns = g.termsPerRow > 0 ? g.zColumns : undefined;
+  const linked = zColumns !== undefined;
+  // union-find over rows, when G-side columns link rows across R-subjects
   const parent = new Int32Array(linked ? n : 0);
-  for (let i = 0; i < n; i++) parent[i] = i;
+  for (let i = 0; i < parent.length; i++) parent[i] = i;
   const find = (i: number): number => {
     while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
     return i;
@@ -554,19 +555,18 @@ function buildSubjects(
   // each row's R-subject (index in first-seen order); rows of one R-subject share a block
   const R = rSubjects.keys.length;
   const rowR = rSubjects.group;
-  if (linked) {
+  if (zColumns) {
     const firstRowOf = new Int32Array(R).fill(-1);
     for (let i = 0; i < n; i++) {
       const r = rowR[i]!;
       if (firstRowOf[r]! < 0) firstRowOf[r] = i;
       else union(firstRowOf[r]!, i);
     }
-  }
-  if (linked && g.zColumns) {
+    // rows that share a G-side column share a block
     const firstOfColumn = new Map<number, number>();
     for (let i = 0; i < n; i++) {
       for (let t = 0; t < g.termsPerRow; t++) {
-        const c = g.zColumns[i * g.termsPerRow + t]!;
+        const c = zColumns[i * g.termsPerRow + t]!;
         const f = firstOfColumn.get(c);
         if (f === undefined) firstOfColumn.set(c, i);
         else union(f, i);

@@ -285,30 +285,25 @@ export class PatternData {
  * of the entries was 288 MB).
  */
 export class SparseRows {
-  static readonly NONE = new SparseRows(new DesignMatrix(0, 0), new Int32Array(0));
+  static readonly NONE = new SparseRows(new DesignMatrix(0, 0), []);
   /** the most entries a row can have */
   readonly width: number;
+  /** by GLM column: its index among the kept columns, or -1 */
+  private readonly keep: Int32Array;
 
   constructor(
     private readonly X: DesignMatrix,
-    /** by GLM column: its index among the kept columns, or -1 */
-    private readonly keep: Int32Array,
+    /** the kept GLM columns, in order */
+    private readonly kept: readonly number[],
   ) {
     this.width = X.entriesPerRow;
+    this.keep = new Int32Array(X.columns).fill(-1);
+    kept.forEach((j, k) => (this.keep[j] = k));
   }
 
   /** row i's entries, written to cols / vals from `at`; returns how many */
   entries(i: number, cols: Int32Array, vals: Float64Array, at: number): number {
     return this.X.rowEntries(i, cols, vals, at, this.keep);
-  }
-
-  /** the kept columns' indices among the GLM columns */
-  private get kept(): number[] {
-    const out: number[] = [];
-    this.keep.forEach((k, j) => {
-      if (k >= 0) out[k] = j;
-    });
-    return out;
   }
 
   /** X'X of the kept columns (p x p), from the design's X'X (computed once) */
@@ -339,9 +334,7 @@ export class SparseRows {
 /** The non-aliased columns of X as sparse rows, and which GLM columns they are. */
 export function fullRankRows(design: Design): { rows: SparseRows; columns: number[] } {
   const columns = design.columns.map((c, j) => (c.aliased ? -1 : j)).filter((j) => j >= 0);
-  const keep = new Int32Array(design.columns.length).fill(-1);
-  columns.forEach((j, k) => (keep[j] = k));
-  return { rows: new SparseRows(design.X, keep), columns };
+  return { rows: new SparseRows(design.X, columns), columns };
 }
 
 const NO_Z = new Float64Array(0);
