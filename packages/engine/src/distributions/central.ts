@@ -66,60 +66,61 @@ export function logBeta(a: number, b: number): number {
   return logGamma(a) + logGamma(b) - logGamma(a + b);
 }
 
-/** Φ(x) and 1 − Φ(x), each computed directly (Cody's rational approximations, R's pnorm_both). */
-export function normalCdfBoth(x: number): { lower: number; upper: number } {
-  if (Number.isNaN(x)) return { lower: NaN, upper: NaN };
-  if (x === Infinity) return { lower: 1, upper: 0 };
-  if (x === -Infinity) return { lower: 0, upper: 1 };
-  const a = [2.2352520354606839287, 161.02823106855587881, 1067.6894854603709582, 18154.981253343561249, 0.065682337918207449113];
-  const b = [47.20258190468824187, 976.09855173777669322, 10260.932208618978205, 45507.789335026729956];
-  const c = [
-    0.39894151208813466764, 8.8831497943883759412, 93.506656132177855979, 597.27027639480026226, 2494.5375852903726711,
-    6848.1904505362823326, 11602.651437647350124, 9842.7148383839780218, 1.0765576773720192317e-8,
-  ];
-  const d = [
-    22.266688044328115691, 235.38790178262499861, 1519.377599407554805, 6485.558298266760755, 18615.571640885098091,
-    34900.952721145977266, 38912.003286093271411, 19685.429676859990727,
-  ];
-  const p = [0.21589853405795699, 0.1274011611602473639, 0.022235277870649807, 0.001421619193227893466, 2.9112874951168792e-5, 0.02307344176494017303];
-  const q = [1.28426009614491121, 0.468238212480865118, 0.0659881378689285515, 0.00378239633202758244, 7.29751555083966205e-5];
+// Cody's coefficients (R's pnorm.c), made once: the studentized range calls Φ ~10^5 times per Tukey table
+const PNORM_A = [2.2352520354606839287, 161.02823106855587881, 1067.6894854603709582, 18154.981253343561249, 0.065682337918207449113];
+const PNORM_B = [47.20258190468824187, 976.09855173777669322, 10260.932208618978205, 45507.789335026729956];
+const PNORM_C = [
+  0.39894151208813466764, 8.8831497943883759412, 93.506656132177855979, 597.27027639480026226, 2494.5375852903726711,
+  6848.1904505362823326, 11602.651437647350124, 9842.7148383839780218, 1.0765576773720192317e-8,
+];
+const PNORM_D = [
+  22.266688044328115691, 235.38790178262499861, 1519.377599407554805, 6485.558298266760755, 18615.571640885098091,
+  34900.952721145977266, 38912.003286093271411, 19685.429676859990727,
+];
+const PNORM_P = [0.21589853405795699, 0.1274011611602473639, 0.022235277870649807, 0.001421619193227893466, 2.9112874951168792e-5, 0.02307344176494017303];
+const PNORM_Q = [1.28426009614491121, 0.468238212480865118, 0.0659881378689285515, 0.00378239633202758244, 7.29751555083966205e-5];
 
+/** Φ(x) and 1 − Φ(x) into out[0], out[1], each computed directly (Cody's rational approximations, R's pnorm_both). */
+function pnormInto(x: number, out: Float64Array): void {
+  if (Number.isNaN(x)) return set(out, NaN, NaN);
+  if (x === Infinity) return set(out, 1, 0);
+  if (x === -Infinity) return set(out, 0, 1);
   const y = Math.abs(x);
   let cum: number;
   let ccum: number;
   if (y <= 0.66291) {
     const xsq = y > Number.EPSILON * 0.5 ? x * x : 0;
-    let xnum = a[4]! * xsq;
+    let xnum = PNORM_A[4]! * xsq;
     let xden = xsq;
     for (let i = 0; i < 3; i++) {
-      xnum = (xnum + a[i]!) * xsq;
-      xden = (xden + b[i]!) * xsq;
+      xnum = (xnum + PNORM_A[i]!) * xsq;
+      xden = (xden + PNORM_B[i]!) * xsq;
     }
-    const temp = (x * (xnum + a[3]!)) / (xden + b[3]!);
-    return { lower: 0.5 + temp, upper: 0.5 - temp };
+    const temp = (x * (xnum + PNORM_A[3]!)) / (xden + PNORM_B[3]!);
+    return set(out, 0.5 + temp, 0.5 - temp);
   }
   // the tail of the side away from 0 is computed; the other is its complement
   let tail: number;
   if (y <= SQRT_32) {
-    let xnum = c[8]! * y;
+    let xnum = PNORM_C[8]! * y;
     let xden = y;
     for (let i = 0; i < 7; i++) {
-      xnum = (xnum + c[i]!) * y;
-      xden = (xden + d[i]!) * y;
+      xnum = (xnum + PNORM_C[i]!) * y;
+      xden = (xden + PNORM_D[i]!) * y;
     }
-    tail = (xnum + c[7]!) / (xden + d[7]!);
+    tail = (xnum + PNORM_C[7]!) / (xden + PNORM_D[7]!);
   } else if (y < 38.5) {
     const xsq = 1 / (x * x);
-    let xnum = p[5]! * xsq;
+    let xnum = PNORM_P[5]! * xsq;
     let xden = xsq;
     for (let i = 0; i < 4; i++) {
-      xnum = (xnum + p[i]!) * xsq;
-      xden = (xden + q[i]!) * xsq;
+      xnum = (xnum + PNORM_P[i]!) * xsq;
+      xden = (xden + PNORM_Q[i]!) * xsq;
     }
-    tail = (xsq * (xnum + p[4]!)) / (xden + q[4]!);
+    tail = (xsq * (xnum + PNORM_P[4]!)) / (xden + PNORM_Q[4]!);
     tail = (ONE_OVER_SQRT_2PI - tail) / y;
   } else {
-    return x > 0 ? { lower: 1, upper: 0 } : { lower: 0, upper: 1 };
+    return x > 0 ? set(out, 1, 0) : set(out, 0, 1);
   }
   // exp(-y²/2) split so that the rounding of y² does not cost accuracy (Cody's trick)
   const xsq = Math.floor(y * 16) / 16;
@@ -127,12 +128,31 @@ export function normalCdfBoth(x: number): { lower: number; upper: number } {
   tail = Math.exp(-xsq * xsq * 0.5) * Math.exp(-del * 0.5) * tail;
   cum = tail;
   ccum = 1 - tail;
-  if (x > 0) [cum, ccum] = [ccum, cum];
-  return { lower: cum < Number.MIN_VALUE ? 0 : cum, upper: ccum < Number.MIN_VALUE ? 0 : ccum };
+  if (x > 0) {
+    const t = cum;
+    cum = ccum;
+    ccum = t;
+  }
+  set(out, cum < Number.MIN_VALUE ? 0 : cum, ccum < Number.MIN_VALUE ? 0 : ccum);
 }
 
+function set(out: Float64Array, lower: number, upper: number): void {
+  out[0] = lower;
+  out[1] = upper;
+}
+
+const scratch = new Float64Array(2);
+
+/** Φ(x) and 1 − Φ(x), each computed directly (Cody's rational approximations, R's pnorm_both). */
+export function normalCdfBoth(x: number): { lower: number; upper: number } {
+  pnormInto(x, scratch);
+  return { lower: scratch[0]!, upper: scratch[1]! };
+}
+
+/** Φ(x), as normalCdfBoth(x).lower, without making an object (the studentized range's inner loops) */
 export function normalCdf(x: number): number {
-  return normalCdfBoth(x).lower;
+  pnormInto(x, scratch);
+  return scratch[0]!;
 }
 
 /** Standard normal quantile: Acklam's approximation polished by Newton steps on the exact CDF. */

@@ -7,7 +7,7 @@
  * to rounding. Like R, the upper tail is 1 − (lower tail): its absolute accuracy is ~1e-14, so
  * adjusted p-values far below that are not resolved (neither are they in R).
  */
-import { logGamma, normalCdfBoth } from './central.js';
+import { logGamma, normalCdf } from './central.js';
 
 const ONE_OVER_SQRT_2PI = 0.398942280401432677939946059934;
 
@@ -42,7 +42,7 @@ function rangeProbability(w: number, nranges: number, nmeans: number): number {
   if (qsqz >= 8) return 1;
 
   // first term of Hartley's form: (2Φ(w/2) − 1)^nmeans
-  let pr = 2 * normalCdfBoth(qsqz).lower - 1;
+  let pr = 2 * normalCdf(qsqz) - 1;
   pr = pr >= Math.exp(-50 / nmeans) ? Math.pow(pr, nmeans) : 0;
 
   // second term: ∫_{w/2}^{8} over 2 (large w) or 3 equal intervals by Legendre quadrature
@@ -70,8 +70,8 @@ function rangeProbability(w: number, nranges: number, nmeans: number): number {
       const qexpo = ac * ac;
       // exp(-qexpo/2) < 9e-14: no contribution from here on
       if (qexpo > 60) break;
-      const pplus = 2 * normalCdfBoth(ac).lower;
-      const pminus = 2 * normalCdfBoth(ac - w).lower;
+      const pplus = 2 * normalCdf(ac);
+      const pminus = 2 * normalCdf(ac - w);
       let rinsum = pplus * 0.5 - pminus * 0.5;
       if (rinsum >= Math.exp(-30 / cc1)) {
         rinsum = ALEG[j - 1]! * Math.exp(-(0.5 * qexpo)) * Math.pow(rinsum, cc1);
