@@ -72,7 +72,7 @@ describe('the bundled study command', () => {
     expect(r.code).toBe(0);
     const commit = (JSON.parse(r.out) as { provenance: { study: { commit: string } } }).provenance.study.commit;
     if (m.commit) expect(commit).toBe(m.commit);
-    else expect(commit).toMatch(/^([0-9a-f]{40}|unknown)$/);
+    else expect(commit).toMatch(/^([0-9a-f]{40}(-dirty)?|unknown)$/);
   });
 
   it('study --help loads the entry of the bundle only: no language, no engine', async () => {

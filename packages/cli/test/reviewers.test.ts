@@ -84,7 +84,7 @@ describe('the provenance manifest', () => {
     expect(p.spec).toEqual({ file: example, sha256: sha256(example) });
     expect(p.data).toEqual([{ file: 'ketamine.csv', path: join(exampleDir, 'ketamine.csv'), sha256: sha256(join(exampleDir, 'ketamine.csv')), rows: 343 }]);
     expect(p.study.version).toBe(version);
-    expect(p.study.commit).toMatch(/^([0-9a-f]{40}|unknown)$/);
+    expect(p.study.commit).toMatch(/^([0-9a-f]{40}(-dirty)?|unknown)$/);
     expect(p.node).toBe(process.version);
     expect(p.platform).toBe(`${process.platform} ${process.arch}`);
     expect(Date.parse(p.time)).toBeGreaterThanOrEqual(before - 1000);

@@ -61,9 +61,10 @@ const buildCommit = typeof __STUDY_BUILD_COMMIT__ === 'string' && /^[0-9a-f]{40}
 
 /**
  * The commit of the Study checkout this code runs from: the one the CLI bundle was built from (from a clean
- * tree), else `git rev-parse HEAD`, only when the repository's
- * top level is Study's own (it holds packages/cli and packages/engine), never the user's project that
- * happens to contain an installed Study. "unknown" otherwise.
+ * tree), else `git rev-parse HEAD` with "-dirty" appended when tracked files differ from it (the code that
+ * ran is then not that commit's), only when the repository's top level is Study's own (it holds
+ * packages/cli and packages/engine), never the user's project that happens to contain an installed Study.
+ * "unknown" otherwise.
  */
 export function studyCommit(): string {
   if (commitCache !== undefined) return commitCache;
@@ -78,7 +79,8 @@ export function studyCommit(): string {
       .split('\n');
     const [top, head] = out;
     if (top && head && /^[0-9a-f]{40}$/.test(head) && existsSync(path.join(top, 'packages', 'engine', 'package.json')) && existsSync(path.join(top, 'packages', 'cli', 'package.json'))) {
-      commitCache = head;
+      const changed = execFileSync('git', ['-C', top, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).trim();
+      commitCache = changed === '' ? head : `${head}-dirty`;
     }
   } catch {
     // no git, or not a checkout
