@@ -8,7 +8,7 @@ import { Matrix } from 'ml-matrix';
 import type { Design, DesignColumn, RandomColumn, RandomTermColumns, SubjectBlock } from './design-types.js';
 import type { ModelSpec, Term, Value } from './model-spec.js';
 import { DesignMatrix } from './design-matrix.js';
-import { groupsOf, levelTextAt, missingAt, tableFromRows, takeRows, valueAt, type DataTable, type TableColumn } from './table.js';
+import { clearIncomplete, groupsOf, levelTextAt, missingAt, tableFromRows, takeRows, valueAt, type DataTable, type TableColumn } from './table.js';
 import { applyLevelOrder } from './level-order.js';
 
 export class DesignError extends Error {
@@ -163,17 +163,7 @@ export function buildDesign(input: Record<string, Value>[] | DataTable, spec: Mo
         }
       }
     }
-  } else {
-    for (const c of neededColumns as TableColumn[]) {
-      if (c.kind === 'number') {
-        const v = c.values;
-        for (let i = 0; i < N; i++) if (v[i] !== v[i]) keep[i] = 0;
-      } else if (c.kind === 'text') {
-        const codes = c.codes;
-        for (let i = 0; i < N; i++) if (codes[i]! < 0) keep[i] = 0;
-      }
-    }
-  }
+  } else clearIncomplete(keep, neededColumns as TableColumn[]);
   if (allowedRepeated && repeatedEffect) {
     const { group, keys } = groupsOf(all.columns.get(repeatedEffect), N);
     const allowed = keys.map((k) => allowedRepeated.has(k));

@@ -140,6 +140,28 @@ export function rowsOfTable(t: DataTable): Row[] {
   return rows;
 }
 
+/**
+ * Clears keep[k] where row k (or rows[k]) has no value in one of the columns: NaN in a number column, no
+ * level in a text column, missing in a column of values. The model's complete cases, as the design takes
+ * them and as the language's data checks count them.
+ */
+export function clearIncomplete(keep: Uint8Array, columns: TableColumn[], rows?: ArrayLike<number>): void {
+  const m = rows ? rows.length : keep.length;
+  for (const c of columns) {
+    if (c.kind === 'number') {
+      const v = c.values;
+      if (rows) for (let k = 0; k < m; k++) if (v[rows[k]!] !== v[rows[k]!]) keep[k] = 0;
+      if (!rows) for (let i = 0; i < m; i++) if (v[i] !== v[i]) keep[i] = 0;
+    } else if (c.kind === 'text') {
+      const codes = c.codes;
+      if (rows) for (let k = 0; k < m; k++) if (codes[rows[k]!]! < 0) keep[k] = 0;
+      if (!rows) for (let i = 0; i < m; i++) if (codes[i]! < 0) keep[i] = 0;
+    } else {
+      for (let k = 0; k < m; k++) if (keep[k] && missingAt(c, rows ? rows[k]! : k)) keep[k] = 0;
+    }
+  }
+}
+
 /** The rows `index` of a table, in that order (text columns keep their levels). */
 export function takeRows(t: DataTable, index: ArrayLike<number>): DataTable {
   const m = index.length;

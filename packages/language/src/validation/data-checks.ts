@@ -20,6 +20,7 @@ import { AstUtils, URI, type AstNode, type ValidationAcceptor, type ValidationSe
 import type { DiagnosticRelatedInformation } from 'vscode-languageserver';
 import {
   applyFilters,
+  clearIncomplete,
   deriveTable,
   filterIndex,
   groupsOf,
@@ -417,17 +418,7 @@ function wordFor(m: EffectiveModel, v: string): ColumnRef | undefined {
 function completeRows(rows: Int32Array, columns: (TableColumn | undefined)[]): Int32Array {
   if (columns.some((c) => c === undefined)) return new Int32Array(0);
   const keep = new Uint8Array(rows.length).fill(1);
-  for (const c of columns as TableColumn[]) {
-    if (c.kind === 'number') {
-      const v = c.values;
-      for (let k = 0; k < rows.length; k++) if (v[rows[k]!] !== v[rows[k]!]) keep[k] = 0;
-    } else if (c.kind === 'text') {
-      const codes = c.codes;
-      for (let k = 0; k < rows.length; k++) if (codes[rows[k]!]! < 0) keep[k] = 0;
-    } else {
-      for (let k = 0; k < rows.length; k++) if (keep[k] && missingAt(c, rows[k]!)) keep[k] = 0;
-    }
-  }
+  clearIncomplete(keep, columns as TableColumn[], rows);
   let n = 0;
   for (let k = 0; k < rows.length; k++) n += keep[k]!;
   const out = new Int32Array(n);
