@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// `study`: loads the bundled CLI, dist/bundle/study.mjs (one file with the language and the engine inlined, built
-// by `npm run build`: scripts/bundle.mjs), which loads the language only for a command that needs it and the HTML
-// report's figure code only for `--out`. When the bundle is missing, or older than the TypeScript build of a
-// package it inlines (`tsc -b` ran after it), the unbundled dist/main.js runs instead: slower to start, the
-// same behaviour. STUDY_CLI_BUNDLE=0 forces dist/main.js.
+// `study`: loads the bundled CLI, dist/bundle/study.mjs (built by `npm run build`: scripts/bundle.mjs), which loads
+// the language and the engine (dist/bundle/core.cjs, with V8's code cache: scripts/core-loader.mjs) only for a
+// command that needs them and the HTML report's figure code only for `--out`. When the bundle is missing, or older
+// than the TypeScript build of a package it inlines (`tsc -b` ran after it), the unbundled dist/main.js runs
+// instead: slower to start, the same behaviour. STUDY_CLI_BUNDLE=0 forces dist/main.js.
 import { statSync } from 'node:fs';
 
 const pkg = new URL('../', import.meta.url);

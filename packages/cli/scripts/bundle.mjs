@@ -1,10 +1,13 @@
 // Bundles the `study` command with esbuild (run by `npm run build` after `tsc -b`; bin/study.js loads it):
-//   dist/bundle/study.mjs        the CLI with the language and the engine inlined (from their dist/, tree-shaken, minified)
+//   dist/bundle/study.mjs        the CLI (arguments, printing), small: `study --help` loads nothing else
+//   dist/bundle/core.cjs         the language and the engine (from their dist/, tree-shaken, minified), one CommonJS
+//                                file that scripts/core-loader.mjs compiles with V8's code cache, core.cjs.cache
+//                                (made by scripts/code-cache.mjs from a run of the example; not for the figure code)
 //   dist/bundle/chunk-*.mjs      code split off by esbuild: the HTML report and the figures' SVG (Observable Plot,
 //                                linkedom) in a chunk loaded only by `study run --out report.html`
 // The figure renderer (report/figures-svg, report/svg-document, report/html-report) is taken out of the engine's index
-// for the bundle; main.ts imports the HTML report on demand from `@study/engine/html`.
-// Usage: node scripts/bundle.mjs [--metafile]
+// for the core; main.ts imports the HTML report on demand from `@study/engine/html`.
+// Usage: node scripts/bundle.mjs [--metafile] [--no-minify] [--no-code-cache]
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,8 +57,50 @@ const protocolShim = {
   },
 };
 
+/** src/core-modules.ts (the language and the engine, imported on demand) as scripts/core-loader.mjs: from core.cjs. */
+const coreLoader = {
+  name: 'study-core-loader',
+  setup(build) {
+    build.onResolve({ filter: /[\\/]core-modules\.js$/ }, (args) =>
+      /[\\/]cli[\\/]dist$/.test(args.resolveDir) ? { path: resolve(here, 'core-loader.mjs') } : undefined,
+    );
+  },
+};
+
+const minify = !process.argv.includes('--no-minify');
+const externalClients = ['@duckdb/node-api', 'pg'];
+
 rmSync(out, { recursive: true, force: true });
 const t0 = Date.now();
+// the language and the engine: one CommonJS file (a code cache can be given to a script, not to an ES module)
+const coreResult = await esbuild.build({
+  stdin: {
+    contents: "export * as language from '@study/language/core';\nexport * as engine from '@study/engine';\n",
+    resolveDir: pkg,
+    sourcefile: 'study-core.js',
+    loader: 'js',
+  },
+  outfile: resolve(out, 'core.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minify,
+  sourcemap: 'linked',
+  mainFields: ['module', 'main'],
+  // import() of the database clients as require(): core.cjs runs as a vm.Script, which has no module loader of its own
+  supported: { 'dynamic-import': false },
+  // import.meta.url of every module inlined: core.cjs's URL (the files they look for are found upwards from it)
+  define: { __STUDY_BUILD_COMMIT__: JSON.stringify(commit ?? ''), 'import.meta.url': '__study_import_meta_url' },
+  banner: { js: "var __study_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [engineCore, protocolShim],
+  // the database clients of the SQL backends stay outside the bundle, loaded from node_modules only by a
+  // spec whose data are in a database (DuckDB's client is a native addon and cannot be bundled)
+  external: externalClients,
+  metafile: true,
+  logLevel: 'warning',
+});
+// the CLI, and the HTML report in a chunk of its own
 const result = await esbuild.build({
   entryPoints: { study: resolve(pkg, 'dist/main.js') },
   outdir: out,
@@ -65,24 +110,23 @@ const result = await esbuild.build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  minify: !process.argv.includes('--no-minify'),
+  minify,
   sourcemap: 'linked',
   // langium/chevrotain ship `import` conditions only; prefer ESM over `main`
   mainFields: ['module', 'main'],
   // CommonJS dependencies bundled into ESM call require() for Node's built-ins
   banner: { js: "import { createRequire as __study_createRequire } from 'node:module'; const require = __study_createRequire(import.meta.url);" },
-  plugins: [engineCore, protocolShim],
+  plugins: [coreLoader],
   define: { __STUDY_BUILD_COMMIT__: JSON.stringify(commit ?? '') },
-  // the database clients of the SQL backends stay outside the bundle, loaded from node_modules only by a
-  // spec whose data are in a database (DuckDB's client is a native addon and cannot be bundled)
-  external: ['@duckdb/node-api', 'pg'],
+  external: externalClients,
   metafile: true,
   logLevel: 'warning',
 });
-if (process.argv.includes('--metafile')) writeFileSync(resolve(out, 'meta.json'), JSON.stringify(result.metafile));
+if (process.argv.includes('--metafile')) writeFileSync(resolve(out, 'meta.json'), JSON.stringify({ inputs: { ...result.metafile.inputs, ...coreResult.metafile.inputs }, outputs: { ...result.metafile.outputs, ...coreResult.metafile.outputs } }));
 // which file holds what (packages/cli/test/bundle.test.ts checks that each is loaded only when needed)
+const outputs = [...Object.entries(result.metafile.outputs), ...Object.entries(coreResult.metafile.outputs)].filter(([f]) => /\.[mc]js$/.test(f));
 const holding = (suffix) => {
-  const hit = Object.entries(result.metafile.outputs).find(([f, o]) => f.endsWith('.mjs') && Object.keys(o.inputs).some((i) => i.replace(/\\/g, '/').endsWith(suffix)));
+  const hit = outputs.find(([, o]) => Object.keys(o.inputs).some((i) => i.replace(/\\/g, '/').endsWith(suffix)));
   return hit ? hit[0].replace(/.*\//, '') : undefined;
 };
 const manifest = {
@@ -103,5 +147,6 @@ const manifest = {
   dom: holding('linkedom/esm/index.js'),
 };
 writeFileSync(resolve(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-const sizes = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.mjs')).map(([f, o]) => `${f.replace(/.*\//, '')} ${(o.bytes / 1024).toFixed(0)} KiB`);
+const sizes = outputs.map(([f, o]) => `${f.replace(/.*\//, '')} ${(o.bytes / 1024).toFixed(0)} KiB`);
 console.log(`study CLI bundled in ${Date.now() - t0} ms: ${sizes.join(', ')}`);
+if (!process.argv.includes('--no-code-cache')) execFileSync(process.execPath, [resolve(here, 'code-cache.mjs')], { stdio: 'inherit' });

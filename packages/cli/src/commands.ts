@@ -7,8 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const language = () => import('@study/language/core');
-const engine = () => import('@study/engine');
+import { engine, language } from './core-modules.js';
 
 export interface Io {
   out: (s: string) => void;

@@ -8,11 +8,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { StudyDiagnostic } from '@study/language/core';
 import { ardText, cliVersion, exportCommand, EXPORT_USAGE, verifyCommand, VERIFY_USAGE } from './commands.js';
 
-// The language and the engine are loaded on first use, so `study --help` answers at once; the HTML report
-// (Observable Plot and a DOM for the figures) only when a report is written (the bundle, scripts/bundle.mjs,
-// leaves it out of the engine and puts it in a chunk of its own).
-const language = () => import('@study/language/core');
-const engine = () => import('@study/engine');
+import { engine, language } from './core-modules.js';
+
+// The HTML report (Observable Plot and a DOM for the figures) is loaded only when a report is written (the
+// bundle, scripts/bundle.mjs, leaves it out of the engine and puts it in a chunk of its own).
 const html = () => import('@study/engine/html');
 
 const USAGE = `Usage: study <command> [options]

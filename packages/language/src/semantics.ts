@@ -265,9 +265,15 @@ export function expandFormulaTerm(t: FormulaTerm): Term[] {
     for (let i = 0; i < n; i++) if (mask & (1 << i)) idx.push(i);
     subsets.push(idx);
   }
-  subsets.sort((a, b) => a.length - b.length || a.join(',').localeCompare(b.join(',')));
+  // (compared index by index, not by localeCompare: its first call builds ICU's collator, ~10 ms of every run)
+  subsets.sort((a, b) => a.length - b.length || lexicographic(a, b));
   for (const s of subsets) out.push(s.flatMap((i) => groups[i]));
   return out;
+}
+
+function lexicographic(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
 }
 
 export function dedupeTerms(terms: Term[]): Term[] {
