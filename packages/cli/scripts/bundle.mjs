@@ -57,6 +57,29 @@ const protocolShim = {
   },
 };
 
+/**
+ * Chevrotain computes, when it builds a parser, the follow sets of every production for its error recovery
+ * (re-synchronising after a syntax error): ~10 ms of each `study` start, and needed only by a spec with a syntax
+ * error. In the bundle they are computed on first use, by the same function from the same productions (the
+ * recording of the grammar is finished by then). bundle.test.ts checks that the messages for a spec with syntax
+ * errors are those of the unbundled CLI. The build fails if Chevrotain's code no longer reads as expected.
+ */
+const lazyFollows = {
+  name: 'study-chevrotain-lazy-follows',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]chevrotain[\\/]lib[\\/]src[\\/]parse[\\/]parser[\\/]parser\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const eager = /const allFollows = computeAllProdsFollows\(values\(this\.gastProductionsCache\)\);\s*this\.resyncFollows = allFollows;/;
+      if (!eager.test(source)) throw new Error(`${args.path}: Chevrotain's follow sets are not computed as scripts/bundle.mjs expects; update its lazyFollows plugin`);
+      const lazy =
+        'let allFollows; const productions = this.gastProductionsCache; ' +
+        'Object.defineProperty(this, "resyncFollows", { configurable: true, enumerable: true, ' +
+        'get: () => (allFollows ??= computeAllProdsFollows(values(productions))), set: (v) => { allFollows = v; } });';
+      return { contents: source.replace(eager, lazy), loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
 /** src/core-modules.ts (the language and the engine, imported on demand) as scripts/core-loader.mjs: from core.cjs. */
 const coreLoader = {
   name: 'study-core-loader',
@@ -93,7 +116,7 @@ const coreResult = await esbuild.build({
   // import.meta.url of every module inlined: core.cjs's URL (the files they look for are found upwards from it)
   define: { __STUDY_BUILD_COMMIT__: JSON.stringify(commit ?? ''), 'import.meta.url': '__study_import_meta_url' },
   banner: { js: "var __study_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [engineCore, protocolShim],
+  plugins: [engineCore, protocolShim, lazyFollows],
   // the database clients of the SQL backends stay outside the bundle, loaded from node_modules only by a
   // spec whose data are in a database (DuckDB's client is a native addon and cannot be bundled)
   external: externalClients,

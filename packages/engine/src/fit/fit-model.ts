@@ -154,6 +154,13 @@ export function spatialPositions(design: Design, columns: string[]): { coordinat
   return { coordinates: sorted.map(([, v]) => v), positionOfRow };
 }
 
+/**
+ * A design's standardised response and pattern sums, for the fits of R-side structures to it (selectCovariance
+ * fits several). The likelihood writes only per-evaluation scratch into a pattern (PatternData.prepare, read
+ * in the same evaluation), so fits may share them; they are never used by two fits at once.
+ */
+const designPatterns = new WeakMap<Design, { standard: StandardisedResponse; patterns: PatternData[] }>();
+
 export function fitModel(design: Design, spec: ModelSpec, structure?: CovarianceType | CovarianceChoice, options: FitOptions = {}): FitResult {
   const choice = resolveChoice(spec, structure);
   const type = choice.type;
@@ -187,12 +194,19 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
     // the backend's sums are of y - c: the constant's columns take c back (the likelihood does not change)
     for (const j of sums.responseShift.columns) fromSums.standard.beta[keptColumns.indexOf(j)] += sums.responseShift.value;
   }
-  const standard = fromSums?.standard ?? standardiseResponse(design.y, X, p, design.n, spec.response);
-  const patterns = fromSums
-    ? fromSums.patterns
-    : independentRows
-    ? buildPatterns(standard.y, new Array<BlockLayout>(design.n).fill(singleRow), (r) => [r], null, X, p)
-    : buildPatterns(standard.y, layouts, (b) => design.subjects[b].rows, gParameterOf, X, p);
+  // the standardised response and its pattern sums depend on the design alone when the subjects are the blocks and
+  // no G side enters the patterns: made once for the structures a `select cov` fits to one design
+  const shared = !fromSums && !independentRows && !positionOfRow && !gParameterOf;
+  const { standard, patterns } = (shared ? designPatterns.get(design) : undefined) ?? ((): { standard: StandardisedResponse; patterns: PatternData[] } => {
+    const standard = fromSums?.standard ?? standardiseResponse(design.y, X, p, design.n, spec.response);
+    const patterns = fromSums
+      ? fromSums.patterns
+      : independentRows
+      ? buildPatterns(standard.y, new Array<BlockLayout>(design.n).fill(singleRow), (r) => [r], null, X, p)
+      : buildPatterns(standard.y, layouts, (b) => design.subjects[b].rows, gParameterOf, X, p);
+    if (shared) designPatterns.set(design, { standard, patterns });
+    return { standard, patterns };
+  })();
   const likelihood = new ProfiledLikelihood(model, patterns, design.n, p, spec.method);
   const s2 = standard.scale * standard.scale;
   // d theta_user / d theta_standard: s^2 for variances and covariances, 1 for correlations and ranges
