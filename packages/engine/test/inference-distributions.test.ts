@@ -9,6 +9,8 @@ import { ptukey, qtukey } from '../src/distributions/studentized-range.js';
 import {
   fisherFQuantile,
   fisherFUpper,
+  normalCdf,
+  normalCdfBoth,
   studentTQuantile,
   studentTTwoSidedP,
   studentTUpper,
@@ -68,6 +70,21 @@ describe('studentized range (R ptukey/qtukey)', () => {
     }
     console.log(`jstat tukey.cdf vs R: max rel err ${maxRel.toExponential(2)}`);
     expect(maxRel).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('Φ (R pnorm)', () => {
+  it("normalCdf is normalCdfBoth's lower tail to the bit, in each of Cody's regions and at the edges", () => {
+    const xs = [0, -0, 1e-300, -1e-17, 0.66291, -0.66291, 0.6629100000000001, 5.656854249492380195, -5.6568542494923806, 38.49, -38.49, 38.5, -38.5, 40, -40, Infinity, -Infinity];
+    for (let i = -4000; i <= 4000; i++) xs.push(i / 97.3, i / 97.3 + 1e-9);
+    for (const x of xs) expect(Object.is(normalCdf(x), normalCdfBoth(x).lower), `x = ${x}`).toBe(true);
+    expect(normalCdf(NaN)).toBeNaN();
+  });
+
+  it('agrees with R', () => {
+    // R 4.2.2: print(pnorm(c(1, -1.5, 3, -6, -20)), digits = 17)
+    const r: [number, number][] = [[1, 0.8413447460685429], [-1.5, 0.06680720126885807], [3, 0.9986501019683699], [-6, 9.8658764503769809e-10], [-20, 2.7536241186062337e-89]];
+    for (const [x, p] of r) expect(relErr(normalCdf(x), p), `pnorm(${x})`).toBeLessThan(1e-14);
   });
 });
 

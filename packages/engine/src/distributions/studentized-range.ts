@@ -52,6 +52,8 @@ function rangeProbability(w: number, nranges: number, nmeans: number): number {
   let upperLimit = lowerLimit + width;
   let integral = 0;
   const cc1 = nmeans - 1;
+  // (R computes the cut-off in the loop; the same number)
+  const rinsumFloor = Math.exp(-30 / cc1);
   for (let interval = 1; interval <= nIntervals; interval++) {
     let sum = 0;
     const mid = 0.5 * (upperLimit + lowerLimit);
@@ -73,7 +75,7 @@ function rangeProbability(w: number, nranges: number, nmeans: number): number {
       const pplus = 2 * normalCdf(ac);
       const pminus = 2 * normalCdf(ac - w);
       let rinsum = pplus * 0.5 - pminus * 0.5;
-      if (rinsum >= Math.exp(-30 / cc1)) {
+      if (rinsum >= rinsumFloor) {
         rinsum = ALEG[j - 1]! * Math.exp(-(0.5 * qexpo)) * Math.pow(rinsum, cc1);
         sum += rinsum;
       }
