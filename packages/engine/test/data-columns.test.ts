@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDelimited, parseDelimitedColumns, parseDelimitedRecords, rowCount, tableOf } from '../src/data.js';
 import { buildDesign } from '../src/design.js';
 import { applyFilters, deriveColumns, deriveTable, filterTable } from '../src/prepare.js';
-import { rowsOfTable, tableFromRows } from '../src/table.js';
+import { groupsOf, levelTextAt, rowsOfTable, tableFromRows, type TableColumn } from '../src/table.js';
 import type { ModelSpec } from '../src/model-spec.js';
 
 /** what the columnar reader gives, next to the record reader, as plain data (the lazy rows read) */
@@ -111,6 +111,33 @@ describe('the columnar CSV reader', () => {
     expect(rowCount(d)).toBe(1);
     expect(rowsOfTable(tableOf(d))).toEqual([{ a: 3 }]);
   });
+});
+
+describe('groupsOf: rows grouped by the text of their value', () => {
+  /** the definition: groups by levelText, numbered in first-seen order */
+  const byText = (c: TableColumn, n: number) => {
+    const index = new Map<string, number>();
+    const keys: string[] = [];
+    const group = Int32Array.from({ length: n }, (_, i) => {
+      const k = levelTextAt(c, i);
+      if (!index.has(k)) index.set(k, keys.push(k) - 1);
+      return index.get(k)!;
+    });
+    return { group, keys };
+  };
+  const cases: [string, number[]][] = [
+    ['visits', [3, 1, 2, 3, 1, 2]],
+    ['subject numbers past 1024 (a range as long as the column)', Array.from({ length: 5000 }, (_, i) => 100_001 + ((i * 7919) % 5000))],
+    ['negative whole numbers, -0 and 0 one group', [-3, 0, -0, 2, -3, -0, 5]],
+    ['missing (NaN: the group ""), fractions and huge numbers beside whole ones', [1, NaN, 2.5, 1e12, 2, NaN, 2.5, -7, 1e12, 3]],
+    ['a range far longer than the column (a Map, not an array)', [1, 1e9, 5, 1e9, 1, -4e8]],
+  ];
+  for (const [what, values] of cases) {
+    it(what, () => {
+      const c: TableColumn = { kind: 'number', values: Float64Array.from(values) };
+      expect(groupsOf(c, values.length)).toEqual(byText(c, values.length));
+    });
+  }
 });
 
 describe('prepare and design on columns', () => {
