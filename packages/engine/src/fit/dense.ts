@@ -70,6 +70,38 @@ export function multiply(a: Float64Array, b: Float64Array, r: number, k: number,
   return out;
 }
 
+/**
+ * A B exactly as multiply(a, b, ...) computes it, for a B with few non-zeros (the derivative of an unstructured
+ * V block by one of its parameters has one or two): each entry is the same sum in the same order (t ascending)
+ * without the products of B's zeros, which add nothing (a sum that starts at +0 never becomes -0, and x + ±0 is
+ * x), so the same numbers to the bit for finite A, with m entries per non-zero instead of m per entry. A B more
+ * than half full goes to multiply.
+ */
+export function multiplySparseRight(a: Float64Array, b: Float64Array, r: number, k: number, c: number): Float64Array {
+  let nnz = 0;
+  for (let s = 0; s < k * c; s++) if (b[s] !== 0) nnz++;
+  if (2 * nnz > k * c) return multiply(a, b, r, k, c);
+  const rowOf = new Int32Array(nnz);
+  const columnOf = new Int32Array(nnz);
+  const value = new Float64Array(nnz);
+  for (let s = 0, e = 0; s < k * c; s++) {
+    if (b[s] === 0) continue;
+    rowOf[e] = (s / c) | 0;
+    columnOf[e] = s % c;
+    value[e++] = b[s];
+  }
+  const out = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) {
+    const ao = i * k;
+    const oo = i * c;
+    for (let e = 0; e < nnz; e++) {
+      const ait = a[ao + rowOf[e]];
+      if (ait !== 0) out[oo + columnOf[e]] += ait * value[e];
+    }
+  }
+  return out;
+}
+
 /** tr(A B) for square n x n matrices. */
 export function traceProduct(a: Float64Array, b: Float64Array, n: number): number {
   let s = 0;

@@ -21,6 +21,7 @@ import {
   inverseFromCholesky,
   logDetFromCholesky,
   multiply,
+  multiplySparseRight,
   solveCholesky,
   traceProduct,
 } from './dense.js';
@@ -155,7 +156,7 @@ export class ProfiledLikelihood {
       const Wi = W[pi];
       pat.prepare(C, beta);
       const dV = this.model.blockDerivatives(theta, pat.layout);
-      const D: (Float64Array | null)[] = dV.map((Vk) => (Vk ? multiply(multiply(Wi, Vk, m, m, m), Wi, m, m, m) : null));
+      const D: (Float64Array | null)[] = dV.map((Vk) => (Vk ? multiply(multiplySparseRight(Wi, Vk, m, m, m), Wi, m, m, m) : null));
       for (let k = 0; k < q; k++) {
         const Dk = D[k];
         if (!Dk) continue;
@@ -175,7 +176,7 @@ export class ProfiledLikelihood {
         for (let l = k; l < q; l++) {
           const Vl = dV[l];
           if (!Vl) continue;
-          const E = multiply(multiply(Dk, Vl, m, m, m), Wi, m, m, m);
+          const E = multiply(multiplySparseRight(Dk, Vl, m, m, m), Wi, m, m, m);
           const idx = k * q + l;
           T[idx] += pat.count * traceProduct(Dk, Vl, m);
           RR[idx] += elementwiseDot(E, pat.Srr);
@@ -183,7 +184,7 @@ export class ProfiledLikelihood {
         }
       }
       for (const { k, l, matrix } of this.model.blockSecondDerivatives(theta, pat.layout)) {
-        const F = multiply(multiply(Wi, matrix, m, m, m), Wi, m, m, m);
+        const F = multiply(multiplySparseRight(Wi, matrix, m, m, m), Wi, m, m, m);
         let s = pat.count * traceProduct(Wi, matrix, m) - elementwiseDot(F, pat.Srr);
         if (reml) s -= elementwiseDot(F, pat.Q);
         S2[k * q + l] += s;
