@@ -9,6 +9,7 @@ import { registerValidationChecks, StudyValidator } from './study-validator.js';
 import { StudyDocumentValidator, StudyLexerErrorMessageProvider, StudyParserErrorMessageProvider } from './validation/syntax-messages.js';
 import { DataOffload } from './validation/data-offload.js';
 import { LazyLLStarLookaheadStrategy } from './lazy-lookahead.js';
+import { StudyTokenBuilder } from './token-builder.js';
 
 export type StudyCoreAddedServices = {
   validation: {
@@ -49,6 +50,8 @@ export const StudyCoreModule: Module<StudyCoreServices, PartialLangiumCoreServic
         return new LazyLLStarLookaheadStrategy({ logging: LANGIUM_MODE === 'production' ? () => undefined : undefined });
       },
     }),
+    // keywords' longer alternatives found with each terminal's partial expression made once (token-builder.ts)
+    TokenBuilder: () => new StudyTokenBuilder(),
     // one-line syntax messages, the same in the editor and in `study check`
     ParserErrorMessageProvider: (services) => new StudyParserErrorMessageProvider(() => services.Grammar),
     LexerErrorMessageProvider: () => new StudyLexerErrorMessageProvider(),
