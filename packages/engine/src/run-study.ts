@@ -246,17 +246,36 @@ function fmtCoefficient(c: number): string {
  */
 export function finiteOrNull(report: ModelReport): ModelReport {
   const bad: string[] = [];
-  const walk = (value: unknown, path: string): unknown => {
+  // the path to the value walked, as segments: written out (covparms[0].se) only for a value that is not finite
+  const segments: (string | number)[] = [];
+  const path = () => segments.reduce<string>((s, seg) => (typeof seg === 'number' ? `${s}[${seg}]` : s ? `${s}.${seg}` : seg), '');
+  const walk = (value: unknown): unknown => {
     if (typeof value === 'number') {
       if (Number.isFinite(value)) return value;
-      bad.push(path);
+      bad.push(path());
       return null;
     }
-    if (Array.isArray(value)) return value.map((v, i) => walk(v, `${path}[${i}]`));
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, path ? `${path}.${k}` : k)]));
+    if (Array.isArray(value)) {
+      const copy = new Array<unknown>(value.length);
+      for (let i = 0; i < value.length; i++) {
+        segments.push(i);
+        copy[i] = walk(value[i]);
+        segments.pop();
+      }
+      return copy;
+    }
+    if (value && typeof value === 'object') {
+      const copy: Record<string, unknown> = {};
+      for (const k of Object.keys(value)) {
+        segments.push(k);
+        copy[k] = walk((value as Record<string, unknown>)[k]);
+        segments.pop();
+      }
+      return copy;
+    }
     return value;
   };
-  const out = walk(report, '') as ModelReport;
+  const out = walk(report) as ModelReport;
   if (bad.length > 0) {
     out.notes.push({ severity: 'warning', message: `${bad.length} value${bad.length > 1 ? 's' : ''} could not be computed and ${bad.length > 1 ? 'are' : 'is'} shown as missing: ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', …' : ''}` });
   }

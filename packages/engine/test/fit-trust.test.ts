@@ -166,4 +166,27 @@ describe('no NaN or infinity reaches the user', () => {
     expect(clean.covparms[0]!.se).toBeNull();
     expect(clean.notes).toEqual([{ severity: 'warning', message: '2 values could not be computed and are shown as missing: aic, covparms[0].se' }]);
   });
+
+  it('names the place of each bad number, nested in arrays and objects, and copies the rest as it was', () => {
+    const report = {
+      name: 'm',
+      minus2ll: -Infinity,
+      lsmeans: [[{ level: '1', estimate: 2 }], [{ level: '2', estimate: NaN, p: 0.5 }]],
+      info: { df: { '4': Infinity }, label: 'x' },
+      flag: true,
+      missing: null,
+      notes: [],
+    } as unknown as ModelReport;
+    const clean = finiteOrNull(report) as unknown as Record<string, unknown>;
+    expect(clean).toEqual({
+      name: 'm',
+      minus2ll: null,
+      lsmeans: [[{ level: '1', estimate: 2 }], [{ level: '2', estimate: null, p: 0.5 }]],
+      info: { df: { '4': null }, label: 'x' },
+      flag: true,
+      missing: null,
+      notes: [{ severity: 'warning', message: '3 values could not be computed and are shown as missing: minus2ll, lsmeans[1][0].estimate, info.df.4' }],
+    });
+    expect((report as unknown as { notes: unknown[] }).notes, 'the input is not changed').toEqual([]);
+  });
 });
