@@ -70,17 +70,18 @@ export function multiply(a: Float64Array, b: Float64Array, r: number, k: number,
   return out;
 }
 
-/**
- * A B exactly as multiply(a, b, ...) computes it, for a B with few non-zeros (the derivative of an unstructured
- * V block by one of its parameters has one or two): each entry is the same sum in the same order (t ascending)
- * without the products of B's zeros, which add nothing (a sum that starts at +0 never becomes -0, and x + ±0 is
- * x), so the same numbers to the bit for finite A, with m entries per non-zero instead of m per entry. A B more
- * than half full goes to multiply.
- */
-export function multiplySparseRight(a: Float64Array, b: Float64Array, r: number, k: number, c: number): Float64Array {
+/** The non-zeros of a k x c matrix in row-major order (for multiplySparse). */
+export interface SparseEntries {
+  rowOf: Int32Array;
+  columnOf: Int32Array;
+  value: Float64Array;
+}
+
+/** The non-zeros of B (k x c), or null when more than half of it is non-zero (multiply is then the faster). */
+export function sparseEntries(b: Float64Array, k: number, c: number): SparseEntries | null {
   let nnz = 0;
   for (let s = 0; s < k * c; s++) if (b[s] !== 0) nnz++;
-  if (2 * nnz > k * c) return multiply(a, b, r, k, c);
+  if (2 * nnz > k * c) return null;
   const rowOf = new Int32Array(nnz);
   const columnOf = new Int32Array(nnz);
   const value = new Float64Array(nnz);
@@ -90,6 +91,18 @@ export function multiplySparseRight(a: Float64Array, b: Float64Array, r: number,
     columnOf[e] = s % c;
     value[e++] = b[s];
   }
+  return { rowOf, columnOf, value };
+}
+
+/**
+ * A B exactly as multiply(a, b, r, k, c) computes it, B given by its non-zeros (the derivative of an unstructured
+ * V block by one of its parameters has one or two): each entry is the same sum in the same order (t ascending)
+ * without the products of B's zeros, which add nothing (a sum that starts at +0 never becomes -0, and x + ±0 is
+ * x), so the same numbers to the bit for finite A, with r entries per non-zero instead of r x c per row of B.
+ */
+export function multiplySparse(a: Float64Array, b: SparseEntries, r: number, k: number, c: number): Float64Array {
+  const { rowOf, columnOf, value } = b;
+  const nnz = value.length;
   const out = new Float64Array(r * c);
   for (let i = 0; i < r; i++) {
     const ao = i * k;
@@ -100,6 +113,12 @@ export function multiplySparseRight(a: Float64Array, b: Float64Array, r: number,
     }
   }
   return out;
+}
+
+/** A B as multiply computes it, through multiplySparse when B is mostly zeros. */
+export function multiplySparseRight(a: Float64Array, b: Float64Array, r: number, k: number, c: number): Float64Array {
+  const entries = sparseEntries(b, k, c);
+  return entries ? multiplySparse(a, entries, r, k, c) : multiply(a, b, r, k, c);
 }
 
 /** tr(A B) for square n x n matrices. */

@@ -21,7 +21,9 @@ import {
   inverseFromCholesky,
   logDetFromCholesky,
   multiply,
+  multiplySparse,
   multiplySparseRight,
+  sparseEntries,
   solveCholesky,
   traceProduct,
 } from './dense.js';
@@ -156,7 +158,10 @@ export class ProfiledLikelihood {
       const Wi = W[pi];
       pat.prepare(C, beta);
       const dV = this.model.blockDerivatives(theta, pat.layout);
-      const D: (Float64Array | null)[] = dV.map((Vk) => (Vk ? multiply(multiplySparseRight(Wi, Vk, m, m, m), Wi, m, m, m) : null));
+      // each V_k's non-zeros found once (multiplied by W and by every D_k below)
+      const sparseDV = dV.map((Vk) => (Vk ? sparseEntries(Vk, m, m) : null));
+      const timesDV = (A: Float64Array, l: number) => (sparseDV[l] ? multiplySparse(A, sparseDV[l]!, m, m, m) : multiply(A, dV[l] as Float64Array, m, m, m));
+      const D: (Float64Array | null)[] = dV.map((Vk, k) => (Vk ? multiply(timesDV(Wi, k), Wi, m, m, m) : null));
       for (let k = 0; k < q; k++) {
         const Dk = D[k];
         if (!Dk) continue;
@@ -176,7 +181,7 @@ export class ProfiledLikelihood {
         for (let l = k; l < q; l++) {
           const Vl = dV[l];
           if (!Vl) continue;
-          const E = multiply(multiplySparseRight(Dk, Vl, m, m, m), Wi, m, m, m);
+          const E = multiply(timesDV(Dk, l), Wi, m, m, m);
           const idx = k * q + l;
           T[idx] += pat.count * traceProduct(Dk, Vl, m);
           RR[idx] += elementwiseDot(E, pat.Srr);
