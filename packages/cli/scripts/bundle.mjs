@@ -91,12 +91,29 @@ const coreLoader = {
 };
 
 const minify = !process.argv.includes('--no-minify');
-const externalClients = ['@duckdb/node-api', 'pg'];
+
+/** what both builds share */
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  minify,
+  sourcemap: 'linked',
+  // langium/chevrotain ship `import` conditions only; prefer ESM over `main`
+  mainFields: ['module', 'main'],
+  // the database clients of the SQL backends stay outside the bundle, loaded from node_modules only by a
+  // spec whose data are in a database (DuckDB's client is a native addon and cannot be bundled)
+  external: ['@duckdb/node-api', 'pg'],
+  metafile: true,
+  logLevel: 'warning',
+};
+const commitDefine = { __STUDY_BUILD_COMMIT__: JSON.stringify(commit ?? '') };
 
 rmSync(out, { recursive: true, force: true });
 const t0 = Date.now();
 // the language and the engine: one CommonJS file (a code cache can be given to a script, not to an ES module)
 const coreResult = await esbuild.build({
+  ...common,
   stdin: {
     contents: "export * as language from '@study/language/core';\nexport * as engine from '@study/engine';\n",
     resolveDir: pkg,
@@ -104,46 +121,26 @@ const coreResult = await esbuild.build({
     loader: 'js',
   },
   outfile: resolve(out, 'core.cjs'),
-  bundle: true,
   format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  minify,
-  sourcemap: 'linked',
-  mainFields: ['module', 'main'],
   // import() of the database clients as require(): core.cjs runs as a vm.Script, which has no module loader of its own
   supported: { 'dynamic-import': false },
   // import.meta.url of every module inlined: core.cjs's URL (the files they look for are found upwards from it)
-  define: { __STUDY_BUILD_COMMIT__: JSON.stringify(commit ?? ''), 'import.meta.url': '__study_import_meta_url' },
+  define: { ...commitDefine, 'import.meta.url': '__study_import_meta_url' },
   banner: { js: "var __study_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
   plugins: [engineCore, protocolShim, lazyFollows],
-  // the database clients of the SQL backends stay outside the bundle, loaded from node_modules only by a
-  // spec whose data are in a database (DuckDB's client is a native addon and cannot be bundled)
-  external: externalClients,
-  metafile: true,
-  logLevel: 'warning',
 });
 // the CLI, and the HTML report in a chunk of its own
 const result = await esbuild.build({
+  ...common,
   entryPoints: { study: resolve(pkg, 'dist/main.js') },
   outdir: out,
   outExtension: { '.js': '.mjs' },
-  bundle: true,
   splitting: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  minify,
-  sourcemap: 'linked',
-  // langium/chevrotain ship `import` conditions only; prefer ESM over `main`
-  mainFields: ['module', 'main'],
   // CommonJS dependencies bundled into ESM call require() for Node's built-ins
   banner: { js: "import { createRequire as __study_createRequire } from 'node:module'; const require = __study_createRequire(import.meta.url);" },
   plugins: [coreLoader],
-  define: { __STUDY_BUILD_COMMIT__: JSON.stringify(commit ?? '') },
-  external: externalClients,
-  metafile: true,
-  logLevel: 'warning',
+  define: commitDefine,
 });
 if (process.argv.includes('--metafile')) writeFileSync(resolve(out, 'meta.json'), JSON.stringify({ inputs: { ...result.metafile.inputs, ...coreResult.metafile.inputs }, outputs: { ...result.metafile.outputs, ...coreResult.metafile.outputs } }));
 // which file holds what (packages/cli/test/bundle.test.ts checks that each is loaded only when needed)

@@ -197,16 +197,18 @@ export function fitModel(design: Design, spec: ModelSpec, structure?: Covariance
   // the standardised response and its pattern sums depend on the design alone when the subjects are the blocks and
   // no G side enters the patterns: made once for the structures a `select cov` fits to one design
   const shared = !fromSums && !independentRows && !positionOfRow && !gParameterOf;
-  const { standard, patterns } = (shared ? designPatterns.get(design) : undefined) ?? ((): { standard: StandardisedResponse; patterns: PatternData[] } => {
+  let prepared = shared ? designPatterns.get(design) : undefined;
+  if (!prepared) {
     const standard = fromSums?.standard ?? standardiseResponse(design.y, X, p, design.n, spec.response);
     const patterns = fromSums
       ? fromSums.patterns
       : independentRows
       ? buildPatterns(standard.y, new Array<BlockLayout>(design.n).fill(singleRow), (r) => [r], null, X, p)
       : buildPatterns(standard.y, layouts, (b) => design.subjects[b].rows, gParameterOf, X, p);
-    if (shared) designPatterns.set(design, { standard, patterns });
-    return { standard, patterns };
-  })();
+    prepared = { standard, patterns };
+    if (shared) designPatterns.set(design, prepared);
+  }
+  const { standard, patterns } = prepared;
   const likelihood = new ProfiledLikelihood(model, patterns, design.n, p, spec.method);
   const s2 = standard.scale * standard.scale;
   // d theta_user / d theta_standard: s^2 for variances and covariances, 1 for correlations and ranges
